@@ -1,0 +1,43 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient as PostgresClient } from '../generated/postgresql/client.ts';
+import { PrismaClient } from '../generated/sqlite/client.ts';
+import { type Provider, providerOf } from './provider.ts';
+
+/**
+ * The client type the code is written against. Both providers' clients are
+ * generated from one model, so the PostgreSQL client has the same surface.
+ */
+export type Db = PrismaClient;
+
+/** Resolves a `file:` URL to an absolute path (relative to the working directory). */
+export function sqlitePath(url: string): string {
+  return resolve(url.slice('file:'.length).split('?')[0] ?? '');
+}
+
+export interface DbOptions {
+  /** Largest number of PostgreSQL connections in the pool. @default 10 */
+  poolSize?: number;
+  /** How long a PostgreSQL connection attempt may take, in ms. @default 5000 */
+  connectTimeoutMs?: number;
+}
+
+/** Makes the Prisma client for a database URL, with the driver adapter of its provider. */
+export function createDb(url: string, options: DbOptions = {}): { db: Db; provider: Provider } {
+  const provider = providerOf(url);
+  if (provider === 'sqlite') {
+    const path = sqlitePath(url);
+    mkdirSync(dirname(path), { recursive: true });
+    // A busy timeout lets concurrent writers wait for the lock instead of failing at once.
+    const adapter = new PrismaBetterSqlite3({ url: `file:${path}`, timeout: 5000 });
+    return { db: new PrismaClient({ adapter }), provider };
+  }
+  const adapter = new PrismaPg({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+  });
+  return { db: new PostgresClient({ adapter }) as unknown as Db, provider };
+}
