@@ -29,7 +29,8 @@ export function createDb(url: string, options: DbOptions = {}): { db: Db; provid
   const provider = providerOf(url);
   if (provider === 'sqlite') {
     const path = sqlitePath(url);
-    mkdirSync(dirname(path), { recursive: true });
+    // The folder holds password hashes and signing keys: owner only.
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     // A busy timeout lets concurrent writers wait for the lock instead of failing at once.
     const adapter = new PrismaBetterSqlite3({ url: `file:${path}`, timeout: 5000 });
     return { db: new PrismaClient({ adapter }), provider };
