@@ -1,0 +1,191 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { errors, type JWTPayload, jwtVerify, SignJWT } from 'jose';
+import { Role } from '../generated/sqlite/enums.ts';
+import { algorithms, type KeyStore } from './keys.ts';
+
+/** The `typ` header of our tokens: OAuth 2.0 access tokens in JWT form (RFC 9068). */
+export const tokenType = 'at+jwt';
+
+/** Kinds of token the server issues. */
+export type TokenKind = 'user' | 'service_account';
+
+/** The claims the server puts in a token and reads back. */
+export interface TokenClaims {
+  kind: TokenKind;
+  /** The user id (for a service account: the administrator who created it). */
+  subject: string;
+  userName: string;
+  roles: Role[];
+  tokenId: string;
+  issuedAt: Date;
+  expiresAt: Date;
+  /** Set on service-account tokens. */
+  serviceAccountId?: number;
+}
+
+/** Why a token was refused. Logged; the client only learns it was invalid. */
+export type TokenFailure =
+  | 'malformed'
+  | 'algorithm_not_allowed'
+  | 'unknown_key'
+  | 'bad_signature'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'wrong_issuer'
+  | 'wrong_audience'
+  | 'wrong_type'
+  | 'invalid_claims';
+
+export class TokenRejectedError extends Error {
+  override name = 'TokenRejectedError';
+  constructor(readonly reason: TokenFailure) {
+    super(`token rejected: ${reason}`);
+  }
+}
+
+export interface TokenServiceOptions {
+  keys: KeyStore;
+  issuer: string;
+  audience: string;
+  clockToleranceSeconds: number;
+  /** The clock, replaceable in tests. @default () => new Date() */
+  now?: () => Date;
+}
+
+interface CachedToken {
+  claims: TokenClaims;
+  notBefore: number;
+}
+
+/** Verified tokens kept so that repeat requests skip signature checks. */
+const cacheSize = 10_000;
+
+const roleValues = new Set<string>(Object.values(Role));
+
+function failureOf(error: unknown): TokenFailure {
+  if (error instanceof TokenRejectedError) return error.reason;
+  if (error instanceof errors.JWTExpired) return 'expired';
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === 'nbf' || error.claim === 'iat') return 'not_yet_valid';
+    if (error.claim === 'iss') return 'wrong_issuer';
+    if (error.claim === 'aud') return 'wrong_audience';
+    if (error.claim === 'typ') return 'wrong_type';
+    return 'invalid_claims';
+  }
+  if (error instanceof errors.JOSEAlgNotAllowed) return 'algorithm_not_allowed';
+  if (error instanceof errors.JWSSignatureVerificationFailed) return 'bad_signature';
+  if (error instanceof errors.JWKSNoMatchingKey) return 'unknown_key';
+  return 'malformed';
+}
+
+function claimsOf(payload: JWTPayload): TokenClaims {
+  const { sub, jti, iat, exp, kind, name, roles, sa } = payload as JWTPayload & Record<string, unknown>;
+  const valid =
+    typeof sub === 'string' &&
+    typeof jti === 'string' &&
+    typeof iat === 'number' &&
+    typeof exp === 'number' &&
+    (kind === 'user' || kind === 'service_account') &&
+    typeof name === 'string' &&
+    Array.isArray(roles) &&
+    roles.every((r) => typeof r === 'string' && roleValues.has(r)) &&
+    (kind === 'user' ? sa === undefined : Number.isSafeInteger(sa));
+  if (!valid) throw new TokenRejectedError('invalid_claims');
+  return {
+    kind,
+    subject: sub,
+    userName: name,
+    roles: roles as Role[],
+    tokenId: jti,
+    issuedAt: new Date(iat * 1000),
+    expiresAt: new Date(exp * 1000),
+    ...(kind === 'service_account' ? { serviceAccountId: sa as number } : {}),
+  };
+}
+
+/**
+ * Signs and verifies the server's tokens. Verification accepts only our
+ * algorithms, our `typ`, issuer and audience, a known key id, and checks
+ * `exp`/`nbf` with a small clock tolerance. A verified token is cached by
+ * its hash, and a cache hit re-checks the times, so repeat requests cost a
+ * hash and a map look-up, with no weaker check.
+ */
+export class TokenService {
+  readonly #cache = new Map<string, CachedToken>();
+  readonly #now: () => Date;
+
+  constructor(private readonly options: TokenServiceOptions) {
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /** Signs a token for the given claims; `expiresAt` is its `exp`. */
+  async sign(
+    claims: Omit<TokenClaims, 'tokenId' | 'issuedAt'> & { tokenId?: string },
+  ): Promise<TokenClaims & { token: string }> {
+    const { kid, alg, key } = this.options.keys.signingKey;
+    const now = this.#now();
+    const tokenId = claims.tokenId ?? randomUUID();
+    const iat = Math.floor(now.getTime() / 1000);
+    const exp = Math.floor(claims.expiresAt.getTime() / 1000);
+    const payload: JWTPayload = { kind: claims.kind, name: claims.userName, roles: claims.roles };
+    if (claims.serviceAccountId !== undefined) payload.sa = claims.serviceAccountId;
+    const token = await new SignJWT(payload)
+      .setProtectedHeader({ alg, kid, typ: tokenType })
+      .setIssuer(this.options.issuer)
+      .setAudience(this.options.audience)
+      .setSubject(claims.subject)
+      .setJti(tokenId)
+      .setIssuedAt(iat)
+      .setNotBefore(iat)
+      .setExpirationTime(exp)
+      .sign(key);
+    return { ...claims, tokenId, issuedAt: new Date(iat * 1000), expiresAt: new Date(exp * 1000), token };
+  }
+
+  /** Verifies a compact JWS; throws {@link TokenRejectedError} with the reason. */
+  async verify(token: string): Promise<TokenClaims> {
+    const digest = createHash('sha256').update(token).digest('base64url');
+    const now = this.#now().getTime();
+    const tolerance = this.options.clockToleranceSeconds * 1000;
+    const cached = this.#cache.get(digest);
+    if (cached) {
+      if (now - tolerance >= cached.claims.expiresAt.getTime()) {
+        this.#cache.delete(digest);
+        throw new TokenRejectedError('expired');
+      }
+      if (now + tolerance < cached.notBefore) throw new TokenRejectedError('not_yet_valid');
+      return cached.claims;
+    }
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(
+        token,
+        async (header) => {
+          const found = header.kid ? await this.options.keys.verificationKey(header.kid) : undefined;
+          if (!found) throw new TokenRejectedError('unknown_key');
+          if (found.alg !== header.alg) throw new TokenRejectedError('algorithm_not_allowed');
+          return found.key;
+        },
+        {
+          algorithms: [...algorithms],
+          issuer: this.options.issuer,
+          audience: this.options.audience,
+          typ: tokenType,
+          clockTolerance: this.options.clockToleranceSeconds,
+          currentDate: new Date(now),
+          requiredClaims: ['sub', 'jti', 'iat', 'nbf', 'exp'],
+        },
+      ));
+    } catch (error) {
+      throw new TokenRejectedError(failureOf(error));
+    }
+    const claims = claimsOf(payload);
+    if (this.#cache.size >= cacheSize) {
+      // Drop the oldest entry (Map keeps insertion order).
+      const oldest = this.#cache.keys().next().value;
+      if (oldest !== undefined) this.#cache.delete(oldest);
+    }
+    this.#cache.set(digest, { claims, notBefore: (payload.nbf ?? 0) * 1000 });
+    return claims;
+  }
+}

@@ -1,0 +1,140 @@
+import { dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { sqlitePath } from './db/client.ts';
+import { defaultDatabaseUrl, type Provider, providerOf } from './db/provider.ts';
+
+/** Raised when the environment does not describe a valid configuration. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(
+    /** One line per invalid variable, each naming it. */
+    readonly problems: string[],
+  ) {
+    super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+const booleanString = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ['true', 'false', '1', '0', 'yes', 'no'].includes(v), 'must be true or false')
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const integer = (min: number, max: number) => z.coerce.number().int('must be an integer').min(min).max(max);
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * Every environment variable the server reads, with its default.
+ * The README's Configuration table lists the same names.
+ */
+const environment = z.object({
+  PORT: integer(0, 65535).default(4000),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .default(defaultDatabaseUrl)
+    .transform((v) => v || defaultDatabaseUrl)
+    .refine((v) => {
+      try {
+        providerOf(v);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must start with file:, postgres:// or postgresql://'),
+  DB_POOL_SIZE: integer(1, 200).default(10),
+  LOG_LEVEL: z.enum(logLevels).default('info'),
+  VIEW_APIS: booleanString.default(true),
+  MIGRATE_ON_START: booleanString.default(true),
+  SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
+  ADMIN_USERNAME: z.string().trim().min(1).max(100).optional(),
+  ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(1024).optional(),
+  SESSION_TIMEOUT_MINUTES: integer(1, 7 * 24 * 60).default(60),
+  JWT_ISSUER: z.string().trim().min(1).default('grc-api'),
+  JWT_AUDIENCE: z.string().trim().min(1).default('grc-api'),
+  JWT_SIGNING_KEYS: z.string().trim().min(1).optional(),
+  JWT_KEY_FILE: z.string().trim().min(1).optional(),
+  JWT_CLOCK_TOLERANCE_SECONDS: integer(0, 300).default(30),
+  LOGIN_LOCKOUT_THRESHOLD: integer(1, 1000).default(5),
+  LOGIN_LOCKOUT_SECONDS: integer(1, 86_400).default(60),
+  SERVICE_ACCOUNT_MAX_DAYS: integer(1, 3650).default(365),
+});
+
+export type Environment = Record<string, string | undefined>;
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  provider: Provider;
+  /** Folder beside the SQLite database (or ./data on PostgreSQL) for files the server keeps. */
+  dataDir: string;
+  dbPoolSize: number;
+  logLevel: (typeof logLevels)[number];
+  /** Whether API contracts (GraphiQL, introspection, Swagger) are published. Read once at start-up. */
+  viewApis: boolean;
+  migrateOnStart: boolean;
+  shutdownTimeoutMs: number;
+  admin: { userName: string; password: string | undefined };
+  auth: {
+    sessionTimeoutMinutes: number;
+    issuer: string;
+    audience: string;
+    /** Signing keys given in the environment (JWKS, JWK or PEM); else the key file is used. */
+    signingKeys: string | undefined;
+    /** Where generated signing keys are kept when none are configured. */
+    keyFile: string;
+    clockToleranceSeconds: number;
+    /** Failed logins (per user name and address) before further attempts are refused. */
+    lockoutThreshold: number;
+    /** How long the first refusal lasts; it doubles with each further failure, up to 15 minutes. */
+    lockoutSeconds: number;
+  };
+  serviceAccountMaxDays: number;
+}
+
+/**
+ * Parses and validates the environment once. Every invalid variable is
+ * reported, each by name, in one {@link ConfigError}.
+ */
+export function loadConfig(env: Environment = process.env): Config {
+  // An empty variable counts as unset, as in most deployment tools.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = environment.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  if (e.ADMIN_PASSWORD && !e.ADMIN_USERNAME) {
+    throw new ConfigError(['ADMIN_PASSWORD: is set but ADMIN_USERNAME is not']);
+  }
+  const provider = providerOf(e.DATABASE_URL);
+  const dataDir = provider === 'sqlite' ? dirname(sqlitePath(e.DATABASE_URL)) : resolve('data');
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    provider,
+    dataDir,
+    dbPoolSize: e.DB_POOL_SIZE,
+    logLevel: e.LOG_LEVEL,
+    viewApis: e.VIEW_APIS,
+    migrateOnStart: e.MIGRATE_ON_START,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    admin: { userName: e.ADMIN_USERNAME ?? 'admin', password: e.ADMIN_PASSWORD },
+    auth: {
+      sessionTimeoutMinutes: e.SESSION_TIMEOUT_MINUTES,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      signingKeys: e.JWT_SIGNING_KEYS,
+      keyFile: resolve(e.JWT_KEY_FILE ?? join(dataDir, 'jwt-keys.json')),
+      clockToleranceSeconds: e.JWT_CLOCK_TOLERANCE_SECONDS,
+      lockoutThreshold: e.LOGIN_LOCKOUT_THRESHOLD,
+      lockoutSeconds: e.LOGIN_LOCKOUT_SECONDS,
+    },
+    serviceAccountMaxDays: e.SERVICE_ACCOUNT_MAX_DAYS,
+  };
+}

@@ -1,0 +1,103 @@
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Auth, createAuth } from './auth/runtime.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { createDb } from './db/client.ts';
+import { applyMigrations } from './db/migrate.ts';
+import { createLogger } from './logger.ts';
+import { createServer } from './server.ts';
+import { ensureFirstAdministrator } from './services/bootstrap.ts';
+
+function fail(message: string): never {
+  process.stderr.write(`grc-api: ${message}\n`);
+  process.exit(1);
+}
+
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) fail(error.message);
+  throw error;
+}
+
+const log = createLogger(config.logLevel);
+const startedAt = performance.now();
+
+if (config.migrateOnStart) {
+  try {
+    const applied = await applyMigrations(config.databaseUrl);
+    log.info(
+      { applied, provider: config.provider },
+      applied.length ? 'migrations applied' : 'database schema up to date',
+    );
+  } catch (error) {
+    fail(`could not migrate the ${config.provider} database: ${(error as Error).message}`);
+  }
+}
+
+const { db } = createDb(config.databaseUrl, { poolSize: config.dbPoolSize });
+if (config.provider === 'sqlite') {
+  // WAL lets readers run beside a writer and survives a killed process intact.
+  await db.$queryRawUnsafe('PRAGMA journal_mode = WAL');
+}
+try {
+  await ensureFirstAdministrator(db, config.admin, log, (m) => process.stdout.write(`${m}\n`));
+} catch (error) {
+  fail(`could not prepare the database: ${(error as Error).message}`);
+}
+
+let auth: Auth;
+try {
+  auth = await createAuth(config, log);
+} catch (error) {
+  fail(`cannot load the token signing keys: ${(error as Error).message}`);
+}
+// Pick up keys rotated by another instance or by `npm run keys:rotate`.
+const keyRefresh = setInterval(() => void auth.keys.refreshIfChanged(), 60_000);
+keyRefresh.unref();
+
+const yoga = createServer({ config, db, log, auth });
+const server = createHttpServer(yoga);
+server.on('error', (error) => fail(`cannot listen on ${config.host}:${config.port}: ${error.message}`));
+server.listen(config.port, config.host, () => {
+  const { port } = server.address() as AddressInfo;
+  log.info(
+    {
+      host: config.host,
+      port,
+      provider: config.provider,
+      viewApis: config.viewApis,
+      startupMs: Math.round(performance.now() - startedAt),
+    },
+    'listening',
+  );
+});
+
+let stopping = false;
+/**
+ * Stops accepting connections, lets in-flight requests finish (up to
+ * SHUTDOWN_TIMEOUT_MS), then closes the database and exits.
+ */
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, 'shutting down');
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Keep-alive connections that fall idle are closed as soon as they do.
+  const idle = setInterval(() => server.closeIdleConnections(), 50);
+  const deadline = setTimeout(() => {
+    log.warn('shutdown timeout: closing remaining connections');
+    server.closeAllConnections();
+  }, config.shutdownTimeoutMs);
+  await closed;
+  clearInterval(idle);
+  clearTimeout(deadline);
+  await yoga.dispose();
+  await db.$disconnect();
+  log.info('stopped');
+  process.exit(0);
+}
+
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+process.once('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,74 @@
+import type { Plugin } from 'graphql-yoga';
+
+export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** A plain HTTP endpoint served beside `/graphql`. */
+export interface Route {
+  /** The path, with `{name}` placeholders for one path segment each. */
+  path: string;
+  /** Methods the route answers; HEAD is implied by GET. */
+  methods: Partial<Record<Method, (request: Request, params: Record<string, string>) => Promise<Response> | Response>>;
+}
+
+interface CompiledRoute extends Route {
+  pattern: RegExp;
+  names: string[];
+}
+
+function compile(route: Route): CompiledRoute {
+  const names: string[] = [];
+  const source = route.path
+    .split('/')
+    .map((segment) => {
+      const m = /^\{(\w+)\}$/.exec(segment);
+      if (!m?.[1]) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      names.push(m[1]);
+      return '([^/]+)';
+    })
+    .join('/');
+  return { ...route, pattern: new RegExp(`^${source}/?$`), names };
+}
+
+function allowed(route: Route): string {
+  const methods = Object.keys(route.methods);
+  if (methods.includes('GET')) methods.push('HEAD');
+  return methods.join(', ');
+}
+
+/**
+ * Serves plain HTTP routes before GraphQL handling. A known path with a
+ * method it does not answer gets 405 with `Allow`.
+ */
+export function useRoutes(routes: Route[]): Plugin {
+  const compiled = routes.map(compile);
+  return {
+    async onRequest({ request, url, endResponse, fetchAPI }) {
+      for (const route of compiled) {
+        const match = route.pattern.exec(url.pathname);
+        if (!match) continue;
+        const method = (request.method === 'HEAD' ? 'GET' : request.method) as Method;
+        const handler = route.methods[method];
+        if (!handler) {
+          endResponse(
+            fetchAPI.Response.json(
+              { error: { code: 'METHOD_NOT_ALLOWED', message: `Method ${request.method} is not allowed here` } },
+              { status: 405, headers: { Allow: allowed(route) } },
+            ),
+          );
+          return;
+        }
+        let params: Record<string, string>;
+        try {
+          params = Object.fromEntries(route.names.map((name, i) => [name, decodeURIComponent(match[i + 1] ?? '')]));
+        } catch {
+          endResponse(
+            fetchAPI.Response.json({ error: { code: 'BAD_REQUEST', message: 'Malformed path' } }, { status: 400 }),
+          );
+          return;
+        }
+        endResponse(await handler(request, params));
+        return;
+      }
+    },
+  };
+}

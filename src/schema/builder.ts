@@ -1,0 +1,78 @@
+import SchemaBuilder from '@pothos/core';
+import PrismaPlugin from '@pothos/plugin-prisma';
+import ScopeAuthPlugin, { type AuthFailure, AuthScopeFailureType } from '@pothos/plugin-scope-auth';
+import { DateTimeResolver } from 'graphql-scalars';
+import type { AuthenticatedContext, RequestContext } from '../context.ts';
+import { ForbiddenError, UnauthenticatedError } from '../errors.ts';
+import type PrismaTypes from '../generated/pothos-types.ts';
+import { getDatamodel } from '../generated/pothos-types.ts';
+import { Role } from '../generated/sqlite/enums.ts';
+
+/** The roles a failed scope check asked for, to name them in the error. */
+function rolesAskedFor(failure: AuthFailure): string[] {
+  switch (failure.kind) {
+    case AuthScopeFailureType.AuthScope:
+      if (failure.scope === 'hasRole') return [String(failure.parameter)];
+      if (failure.scope === 'admin') return [Role.ADMINISTRATOR];
+      return [];
+    case AuthScopeFailureType.AnyAuthScopes:
+    case AuthScopeFailureType.AllAuthScopes:
+      return failure.failures.flatMap(rolesAskedFor);
+    default:
+      return [];
+  }
+}
+
+export const builder = new SchemaBuilder<{
+  Context: RequestContext;
+  PrismaTypes: PrismaTypes;
+  AuthScopes: {
+    loggedIn: boolean;
+    admin: boolean;
+    hasRole: Role;
+    /** The caller is a person (a user session), not a service-account token. */
+    user: boolean;
+  };
+  AuthContexts: {
+    loggedIn: AuthenticatedContext;
+    admin: AuthenticatedContext;
+    hasRole: AuthenticatedContext;
+    user: AuthenticatedContext;
+  };
+  Scalars: { DateTime: { Input: Date; Output: Date } };
+  DefaultFieldNullability: false;
+  DefaultInputFieldRequiredness: false;
+}>({
+  plugins: [ScopeAuthPlugin, PrismaPlugin],
+  defaultFieldNullability: false,
+  scopeAuth: {
+    authScopes: (ctx) => ({
+      loggedIn: ctx.principal !== null,
+      admin: ctx.principal?.roles.has(Role.ADMINISTRATOR) ?? false,
+      hasRole: (role) => ctx.principal?.roles.has(role) ?? false,
+      user: ctx.principal?.kind === 'user',
+    }),
+    // Anonymous callers are told to authenticate (401); known callers
+    // without the role are told which role the rule asks for (403).
+    unauthorizedError: (_parent, ctx, _info, result) => {
+      if (!ctx.principal) return new UnauthenticatedError();
+      const roles = [...new Set(rolesAskedFor(result.failure))];
+      if (roles.length === 0) return new ForbiddenError('Not authorized: this is not available to your credentials');
+      return new ForbiddenError(`Not authorized: requires the role ${roles.join(' or ')}`);
+    },
+  },
+  prisma: {
+    client: (ctx) => ctx.db,
+    dmmf: getDatamodel(),
+    exposeDescriptions: true,
+    filterConnectionTotalCount: true,
+    onUnusedQuery: null,
+  },
+});
+
+builder.addScalarType('DateTime', DateTimeResolver);
+
+export const RoleEnum = builder.enumType(Role, {
+  name: 'Role',
+  description: 'What a user or a service-account token may do. Each rule names the roles it accepts.',
+});

@@ -1,0 +1,8 @@
+import { lexicographicSortSchema } from 'graphql';
+import { builder } from './builder.ts';
+import './system.ts';
+import './user.ts';
+import './auth.ts';
+
+/** The GraphQL schema, its types sorted so that the printed SDL is stable. */
+export const schema = lexicographicSortSchema(builder.toSchema());

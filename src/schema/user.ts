@@ -1,0 +1,184 @@
+import { Role } from '../generated/sqlite/enums.ts';
+import * as users from '../services/users.ts';
+import { builder, RoleEnum } from './builder.ts';
+
+export const UserType = builder.prismaObject('User', {
+  description: 'A person who signs in. Their roles reach their token at their next login.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'Stable identifier (UUID).' }),
+    userName: t.exposeString('userName', { description: 'Login name, unique regardless of case.' }),
+    email: t.exposeString('email', { nullable: true, description: 'Contact address.' }),
+    displayName: t.exposeString('displayName', { nullable: true, description: 'Name shown to people.' }),
+    active: t.exposeBoolean('active', { description: 'Whether the user may sign in.' }),
+    roles: t.field({
+      type: [RoleEnum],
+      description: 'Roles held now (a session token carries those held at login).',
+      select: { roles: { select: { role: true } } },
+      resolve: (user) => user.roles.map((r) => r.role).sort(),
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the user was created.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the user was last changed.' }),
+    lastLoginAt: t.expose('lastLoginAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the user last signed in successfully.',
+    }),
+  }),
+});
+
+const PrincipalKindEnum = builder.enumType('PrincipalKind', {
+  description: 'What kind of credential made the request.',
+  values: {
+    USER: { value: 'user', description: 'A user session token from login.' },
+    SERVICE_ACCOUNT: { value: 'serviceAccount', description: 'A service-account token.' },
+  } as const,
+});
+
+interface Viewer {
+  kind: 'user' | 'serviceAccount';
+  userName: string;
+  roles: Role[];
+  tokenExpiresAt: Date;
+  serviceAccountId: number | null;
+}
+
+const ViewerType = builder.objectRef<Viewer>('Viewer').implement({
+  description: 'The caller, as its token describes it.',
+  fields: (t) => ({
+    kind: t.field({ type: PrincipalKindEnum, description: 'User session or service account.', resolve: (v) => v.kind }),
+    userName: t.exposeString('userName', { description: 'The user name (for a service account: its creator).' }),
+    roles: t.field({ type: [RoleEnum], description: 'Roles the token carries.', resolve: (v) => v.roles }),
+    tokenExpiresAt: t.expose('tokenExpiresAt', { type: 'DateTime', description: 'When the token stops working.' }),
+    serviceAccountId: t.exposeInt('serviceAccountId', {
+      nullable: true,
+      description: 'The service account, for its tokens.',
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  me: t.withAuth({ loggedIn: true }).field({
+    type: ViewerType,
+    description: 'The caller: kind, roles and token expiry. Answered from the token alone.',
+    resolve: (_root, _args, { principal }) => ({
+      kind: principal.kind,
+      userName: principal.userName,
+      roles: [...principal.roles].sort(),
+      tokenExpiresAt: principal.expiresAt,
+      serviceAccountId: principal.serviceAccountId,
+    }),
+  }),
+  users: t.prismaField({
+    type: ['User'],
+    description: 'Every user, oldest first. Administrators only.',
+    authScopes: { admin: true },
+    resolve: (query, _root, _args, { db }) =>
+      db.user.findMany({ ...query, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
+  }),
+  user: t.prismaField({
+    type: 'User',
+    nullable: true,
+    description: 'One user by id, or null. Administrators only.',
+    authScopes: { admin: true },
+    args: { id: t.arg.id({ required: true, description: 'The user id.' }) },
+    resolve: (query, _root, { id }, { db }) => db.user.findUnique({ ...query, where: { id: String(id) } }),
+  }),
+}));
+
+const CreateUserInput = builder.inputType('CreateUserInput', {
+  description: 'A new user.',
+  fields: (t) => ({
+    userName: t.string({
+      required: true,
+      description: '3 to 100 letters, digits or . _ @ -; unique regardless of case.',
+    }),
+    password: t.string({ required: true, description: 'At least 12 characters.' }),
+    email: t.string({ description: 'Contact address.' }),
+    displayName: t.string({ description: 'Name shown to people.' }),
+    roles: t.field({ type: [RoleEnum], description: `Roles to grant; default ${Role.AUDITOR}.` }),
+  }),
+});
+
+const UpdateUserInput = builder.inputType('UpdateUserInput', {
+  description: 'Changes to a user; omitted fields stay as they are.',
+  fields: (t) => ({
+    email: t.string({ description: 'Contact address; null clears it.' }),
+    displayName: t.string({ description: 'Name shown to people; null clears it.' }),
+  }),
+});
+
+const adminOnly = { admin: true, user: true } as const;
+
+builder.mutationFields((t) => ({
+  createUser: t.prismaField({
+    type: 'User',
+    description: 'Creates a user. Administrators only.',
+    authScopes: { $all: adminOnly },
+    args: { input: t.arg({ type: CreateUserInput, required: true, description: 'The new user.' }) },
+    resolve: async (query, _root, { input }, ctx) => {
+      const user = await users.createUser(ctx, input);
+      return ctx.db.user.findUniqueOrThrow({ ...query, where: { id: user.id } });
+    },
+  }),
+  updateUser: t.prismaField({
+    type: 'User',
+    description: 'Changes a user’s contact details. Administrators only.',
+    authScopes: { $all: adminOnly },
+    args: {
+      id: t.arg.id({ required: true, description: 'The user id.' }),
+      input: t.arg({ type: UpdateUserInput, required: true, description: 'The changes.' }),
+    },
+    resolve: async (query, _root, { id, input }, ctx) => {
+      const user = await users.updateUser(ctx, id, input);
+      return ctx.db.user.findUniqueOrThrow({ ...query, where: { id: user.id } });
+    },
+  }),
+  setUserRoles: t.prismaField({
+    type: 'User',
+    description:
+      'Replaces a user’s roles; they take effect at the user’s next login. The last active administrator keeps the role. Administrators only.',
+    authScopes: { $all: adminOnly },
+    args: {
+      userId: t.arg.id({ required: true, description: 'The user id.' }),
+      roles: t.arg({ type: [RoleEnum], required: true, description: 'The complete new set of roles.' }),
+    },
+    resolve: async (query, _root, args, ctx) => {
+      const user = await users.setUserRoles(ctx, args.userId, args.roles);
+      return ctx.db.user.findUniqueOrThrow({ ...query, where: { id: user.id } });
+    },
+  }),
+  deactivateUser: t.prismaField({
+    type: 'User',
+    description:
+      'Stops a user from signing in. The last active administrator cannot be deactivated. Administrators only.',
+    authScopes: { $all: adminOnly },
+    args: { id: t.arg.id({ required: true, description: 'The user id.' }) },
+    resolve: async (query, _root, { id }, ctx) => {
+      const user = await users.deactivateUser(ctx, id);
+      return ctx.db.user.findUniqueOrThrow({ ...query, where: { id: user.id } });
+    },
+  }),
+  activateUser: t.prismaField({
+    type: 'User',
+    description: 'Lets a deactivated user sign in again. Administrators only.',
+    authScopes: { $all: adminOnly },
+    args: { id: t.arg.id({ required: true, description: 'The user id.' }) },
+    resolve: async (query, _root, { id }, ctx) => {
+      const user = await users.activateUser(ctx, id);
+      return ctx.db.user.findUniqueOrThrow({ ...query, where: { id: user.id } });
+    },
+  }),
+  resetUserPassword: t.prismaField({
+    type: 'User',
+    description: 'Sets a new password for a user. Administrators only.',
+    authScopes: { $all: adminOnly },
+    args: {
+      id: t.arg.id({ required: true, description: 'The user id.' }),
+      newPassword: t.arg.string({ required: true, description: 'At least 12 characters.' }),
+    },
+    resolve: async (query, _root, { id, newPassword }, ctx) => {
+      const user = await users.resetUserPassword(ctx, id, newPassword);
+      return ctx.db.user.findUniqueOrThrow({ ...query, where: { id: user.id } });
+    },
+  }),
+}));

@@ -1,0 +1,75 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { decoyHash, verifyPassword } from '../auth/password.ts';
+import { RateLimitedError, UnauthenticatedError } from '../errors.ts';
+import type { Role } from '../generated/sqlite/enums.ts';
+import { recordAudit, type ServiceContext } from './audit.ts';
+import { parseInput, string } from './validate.ts';
+
+const credentials = z.object({
+  userName: string().trim().min(1, 'is required').max(100, 'must be at most 100 characters'),
+  password: string().min(1, 'is required').max(1024, 'must be at most 1024 characters'),
+});
+
+export interface LoginResult {
+  token: string;
+  expiresAt: Date;
+  user: { id: string; userName: string };
+  roles: Role[];
+}
+
+/** One message for every failed login, so it tells nothing about which part was wrong. */
+const invalidCredentials = 'Invalid user name or password';
+
+/**
+ * Checks a user name and password and issues a session token carrying the
+ * user's roles, valid for the session timeout. An unknown user name, a
+ * wrong password and an inactive user fail alike, and take alike long (the
+ * password is checked against a decoy hash when the user does not exist).
+ */
+export async function login(ctx: ServiceContext, input: unknown): Promise<LoginResult> {
+  const { userName, password } = parseInput(credentials, input);
+  const userKey = userName.toLowerCase();
+  const { throttle } = ctx.auth;
+  const decision = throttle.check(userKey, ctx.clientIp);
+  if ('refuseForSeconds' in decision) {
+    await recordAudit(ctx, { action: 'auth.login.throttled', details: { userName } });
+    throw new RateLimitedError(decision.refuseForSeconds, 'Too many failed logins: try again later');
+  }
+  if (decision.delayMs) await sleep(decision.delayMs);
+
+  const user = await ctx.db.user.findUnique({ where: { userNameKey: userKey }, include: { roles: true } });
+  const passwordOk = await verifyPassword(password, user?.passwordHash ?? (await decoyHash));
+  if (!user || !passwordOk || !user.active) {
+    throttle.recordFailure(userKey, ctx.clientIp);
+    const reason = !user ? 'unknown_user' : !passwordOk ? 'wrong_password' : 'inactive_user';
+    ctx.log.info({ reason }, 'login failed');
+    await recordAudit(ctx, {
+      action: 'auth.login.failed',
+      targetType: user ? 'User' : undefined,
+      targetId: user?.id,
+      details: { userName, reason },
+    });
+    throw new UnauthenticatedError(invalidCredentials);
+  }
+  throttle.recordSuccess(userKey, ctx.clientIp);
+
+  const now = ctx.auth.now();
+  const roles = user.roles.map((r) => r.role).sort();
+  const signed = await ctx.auth.tokens.sign({
+    kind: 'user',
+    subject: user.id,
+    userName: user.userName,
+    roles,
+    expiresAt: new Date(now.getTime() + ctx.auth.sessionTimeoutMs),
+  });
+  await ctx.db.user.update({ where: { id: user.id }, data: { lastLoginAt: now } });
+  await recordAudit(ctx, {
+    action: 'auth.login.succeeded',
+    actor: { userId: user.id, label: user.userName },
+    targetType: 'User',
+    targetId: user.id,
+    details: { tokenId: signed.tokenId, roles, expiresAt: signed.expiresAt.toISOString() },
+  });
+  return { token: signed.token, expiresAt: signed.expiresAt, user: { id: user.id, userName: user.userName }, roles };
+}

@@ -1,0 +1,9 @@
+import { IssueSeverity } from '../generated/sqlite/enums.ts';
+
+/** Severity as a number (1 = HIGH), stored beside the level so that ordering by severity is index-backed. */
+export const severityRank: Record<IssueSeverity, number> = {
+  [IssueSeverity.HIGH]: 1,
+  [IssueSeverity.MODERATE]: 2,
+  [IssueSeverity.LOW]: 3,
+  [IssueSeverity.NOT_ASSIGNED]: 4,
+};

@@ -1,0 +1,224 @@
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  createRemoteJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  jwtVerify,
+  SignJWT,
+} from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rotateKeyFile } from '../../src/auth/keys.ts';
+import { TokenService } from '../../src/auth/tokens.ts';
+import { adminPassword, adminUserName, startTestApp, type TestApp } from '../support/app.ts';
+import { testProviders } from '../support/databases.ts';
+
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const meQuery = '{ me { userName roles kind } }';
+
+describe.each(testProviders)('tokens on %s', (provider) => {
+  let app: TestApp;
+  let token: string;
+
+  beforeAll(async () => {
+    app = await startTestApp(provider);
+    token = await app.login(adminUserName, adminPassword);
+  });
+  afterAll(() => app.close());
+
+  async function expectRefused(authorization: string) {
+    const gql = await app.fetch('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization },
+      body: JSON.stringify({ query: meQuery }),
+    });
+    expect(gql.status).toBe(401);
+    const body = await gql.json();
+    expect(body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    expect(body.data ?? null).toBeNull();
+    const rest = await app.fetch('/api/authentication/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization },
+      body: JSON.stringify({ userName: adminUserName, password: adminPassword }),
+    });
+    expect(rest.status).toBe(401);
+    expect(rest.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+    expect((await rest.json()).error.code).toBe('UNAUTHENTICATED');
+  }
+
+  it('carries the documented header and claims', () => {
+    const header = decodeProtectedHeader(token);
+    expect(header).toMatchObject({ alg: 'EdDSA', typ: 'at+jwt' });
+    expect(header.kid).toBeTypeOf('string');
+    const claims = decodeJwt(token);
+    expect(claims).toMatchObject({
+      iss: 'grc-api',
+      aud: 'grc-api',
+      kind: 'user',
+      name: adminUserName,
+      roles: ['ADMINISTRATOR'],
+    });
+    for (const claim of ['sub', 'jti', 'iat', 'nbf', 'exp']) expect(claims[claim]).toBeDefined();
+    expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(60 * 60);
+  });
+
+  it('accepts a valid token', async () => {
+    const { status, body } = await app.graphql(meQuery, {}, token);
+    expect(status).toBe(200);
+    expect(body.data).toEqual({ me: { userName: adminUserName, roles: ['ADMINISTRATOR'], kind: 'USER' } });
+  });
+
+  it('refuses an expired token, within the clock tolerance only', async () => {
+    const exp = (decodeJwt(token).exp ?? 0) * 1000;
+    const saved = app.clock.now;
+    try {
+      app.clock.now = new Date(exp + 20_000); // inside the 30 s tolerance
+      expect((await app.graphql(meQuery, {}, token)).status).toBe(200);
+      app.clock.now = new Date(exp + 31_000);
+      await expectRefused(`Bearer ${token}`);
+    } finally {
+      app.clock.now = saved;
+    }
+  });
+
+  it('refuses a token that is not yet valid', async () => {
+    const saved = app.clock.now;
+    app.clock.now = new Date(saved.getTime() + 10 * 60_000);
+    const future = await app.login(adminUserName, adminPassword);
+    app.clock.now = saved;
+    await expectRefused(`Bearer ${future}`);
+  });
+
+  it('refuses a token signed by another key, even with our kid', async () => {
+    const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+    const { kid } = decodeProtectedHeader(token);
+    const forged = await new SignJWT(decodeJwt(token))
+      .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: kid ?? '' })
+      .sign(privateKey);
+    await expectRefused(`Bearer ${forged}`);
+    const unknownKid = await new SignJWT(decodeJwt(token))
+      .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: 'someone-else' })
+      .sign(privateKey);
+    await expectRefused(`Bearer ${unknownKid}`);
+  });
+
+  it('refuses alg none', async () => {
+    const [header, payload] = token.split('.');
+    const h = JSON.parse(Buffer.from(header ?? '', 'base64url').toString());
+    await expectRefused(`Bearer ${b64({ ...h, alg: 'none' })}.${payload}.`);
+    await expectRefused(`Bearer ${b64({ ...h, alg: 'none' })}.${payload}.c2ln`);
+  });
+
+  it('refuses an HS256 token made with the public key as secret (algorithm confusion)', async () => {
+    const jwks = await (await app.fetch('/.well-known/jwks.json')).json();
+    const publicJwk = jwks.keys[0];
+    const { kid } = decodeProtectedHeader(token);
+    for (const secret of [JSON.stringify(publicJwk), publicJwk.x]) {
+      const forged = await new SignJWT({ ...decodeJwt(token), roles: ['ADMINISTRATOR'] })
+        .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: kid ?? '' })
+        .sign(new TextEncoder().encode(secret));
+      await expectRefused(`Bearer ${forged}`);
+    }
+  });
+
+  it('refuses a tampered payload', async () => {
+    const [header, payload, signature] = token.split('.');
+    const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString());
+    await expectRefused(
+      `Bearer ${header}.${b64({ ...claims, roles: ['ADMINISTRATOR', 'ISSUE_MANAGER'] })}.${signature}`,
+    );
+    await expectRefused(`Bearer ${header}.${b64({ ...claims, exp: claims.exp + 3600 })}.${signature}`);
+  });
+
+  it('refuses the wrong issuer, audience or type, signed with our own key', async () => {
+    const sign = (issuer: string, audience: string) =>
+      new TokenService({ keys: app.auth.keys, issuer, audience, clockToleranceSeconds: 0 }).sign({
+        kind: 'user',
+        subject: 'x',
+        userName: adminUserName,
+        roles: ['ADMINISTRATOR'],
+        expiresAt: new Date(Date.now() + 60_000),
+      });
+    await expectRefused(`Bearer ${(await sign('someone-else', 'grc-api')).token}`);
+    await expectRefused(`Bearer ${(await sign('grc-api', 'another-api')).token}`);
+    const { kid, key, alg } = app.auth.keys.signingKey;
+    const wrongTyp = await new SignJWT(decodeJwt(token)).setProtectedHeader({ alg, kid, typ: 'JWT' }).sign(key);
+    await expectRefused(`Bearer ${wrongTyp}`);
+  });
+
+  it('refuses malformed Authorization headers', async () => {
+    for (const header of [
+      'Bearer',
+      'Bearer ',
+      `Basic ${Buffer.from('a:b').toString('base64')}`,
+      `Token ${token}`,
+      `Bearer ${token} extra`,
+      `Bearer ${token.slice(0, -1)}!`,
+      'Bearer a.b',
+      'Bearer a.b.c',
+      `Bearer ${'!'.repeat(20)}.${'a'.repeat(20)}.${'b'.repeat(20)}`,
+      `Bearer ${'a'.repeat(5000)}.b.c`,
+      `Bearer ${b64({ alg: 'EdDSA' })}.bm90LWpzb24.c2ln`,
+    ]) {
+      await expectRefused(header);
+    }
+  });
+
+  it('publishes a JWKS that an independent verifier accepts', async () => {
+    const http = createHttpServer(app.server);
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = http.address() as AddressInfo;
+      const jwks = createRemoteJWKSet(new URL(`http://127.0.0.1:${port}/.well-known/jwks.json`));
+      const { payload, protectedHeader } = await jwtVerify(token, jwks, { issuer: 'grc-api', audience: 'grc-api' });
+      expect(payload.name).toBe(adminUserName);
+      expect(protectedHeader.alg).toBe('EdDSA');
+      const body = await (await fetch(`http://127.0.0.1:${port}/.well-known/jwks.json`)).json();
+      for (const key of body.keys) expect(key.d).toBeUndefined();
+    } finally {
+      http.close();
+    }
+  });
+
+  it('signs with a rotated key while older tokens keep verifying', async () => {
+    const oldKid = decodeProtectedHeader(token).kid;
+    const rotated = await rotateKeyFile(app.config.auth.keyFile, 365);
+    await app.auth.keys.refreshIfChanged();
+    const fresh = await app.login(adminUserName, adminPassword);
+    expect(decodeProtectedHeader(fresh).kid).toBe(rotated.kid);
+    expect(rotated.kid).not.toBe(oldKid);
+    expect((await app.graphql(meQuery, {}, token)).status).toBe(200);
+    expect((await app.graphql(meQuery, {}, fresh)).status).toBe(200);
+    const kids = (await (await app.fetch('/.well-known/jwks.json')).json()).keys.map((k: { kid: string }) => k.kid);
+    expect(kids).toEqual(expect.arrayContaining([oldKid, rotated.kid]));
+  });
+
+  it('never writes a token or password to the database', async () => {
+    const events = await app.db.auditEvent.findMany();
+    const users = await app.db.user.findMany();
+    const dump = JSON.stringify([events, users]);
+    expect(dump).not.toContain(token);
+    expect(dump).not.toContain(token.split('.')[2]);
+    expect(dump).not.toContain(adminPassword);
+  });
+});
+
+describe('configured signing keys', () => {
+  it('signs with an ES256 key given as JWK and publishes only its public part', async () => {
+    const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const jwk = { ...(await exportJWK(privateKey)), kid: 'configured-1' };
+    const app = await startTestApp('sqlite', { JWT_SIGNING_KEYS: JSON.stringify({ keys: [jwk] }) });
+    try {
+      const token = await app.login(adminUserName, adminPassword);
+      expect(decodeProtectedHeader(token)).toMatchObject({ alg: 'ES256', kid: 'configured-1' });
+      const jwks = await (await app.fetch('/.well-known/jwks.json')).json();
+      expect(jwks.keys).toHaveLength(1);
+      expect(jwks.keys[0].d).toBeUndefined();
+      expect(jwks.keys[0].kid).toBe('configured-1');
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -1,0 +1,116 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Auth, createAuth } from '../../src/auth/runtime.ts';
+import { type Config, loadConfig } from '../../src/config.ts';
+import { createDb, type Db } from '../../src/db/client.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createServer, type Server } from '../../src/server.ts';
+import { ensureFirstAdministrator } from '../../src/services/bootstrap.ts';
+import { migratedDatabase, type TestDatabase } from './databases.ts';
+
+export const adminUserName = 'root.admin';
+export const adminPassword = 'correct horse battery staple';
+
+export interface TestApp {
+  server: Server;
+  db: Db;
+  config: Config;
+  auth: Auth;
+  database: TestDatabase;
+  /** The clock the server's tokens use; tests move it. */
+  clock: { now: Date };
+  /** `fetch` against the in-process server (no port). */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** POSTs a GraphQL operation, with a bearer token when given. */
+  graphql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string,
+  ): Promise<{ status: number; headers: Headers; body: { data?: T | null; errors?: GraphQLErrorJson[] } }>;
+  /** Logs in through GraphQL and answers the token. */
+  login(userName: string, password: string): Promise<string>;
+  /** Creates a user directly through the API as the administrator; answers its id. */
+  createUser(userName: string, roles: string[], password?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface GraphQLErrorJson {
+  message: string;
+  path?: string[];
+  extensions?: { code?: string; field?: string; [key: string]: unknown };
+}
+
+export const userPassword = 'a perfectly long password';
+
+/**
+ * A server on a fresh, migrated database of the provider, with a first
+ * administrator, its own key file, and a movable clock.
+ */
+export async function startTestApp(
+  provider: TestDatabase['provider'],
+  env: Record<string, string> = {},
+): Promise<TestApp> {
+  const database = await migratedDatabase(provider);
+  const dataDir = mkdtempSync(join(tmpdir(), 'grc-test-'));
+  const config = loadConfig({
+    DATABASE_URL: database.url,
+    JWT_KEY_FILE: join(dataDir, 'jwt-keys.json'),
+    LOG_LEVEL: 'silent',
+    ADMIN_USERNAME: adminUserName,
+    ADMIN_PASSWORD: adminPassword,
+    ...env,
+  });
+  const log = createLogger(config.logLevel);
+  const { db } = createDb(config.databaseUrl, { poolSize: 5 });
+  await ensureFirstAdministrator(db, config.admin, log, () => {});
+  const clock = { now: new Date() };
+  const auth = await createAuth(config, log, { now: () => clock.now });
+  const server = createServer({ config, db, log, auth });
+
+  const app: TestApp = {
+    server,
+    db,
+    config,
+    auth,
+    database,
+    clock,
+    fetch: (path, init) => Promise.resolve(server.fetch(new Request(`http://localhost${path}`, init))),
+    async graphql(query, variables, token) {
+      const response = await app.fetch('/graphql', {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/graphql-response+json, application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { status: response.status, headers: response.headers, body: await response.json() };
+    },
+    async login(userName, password) {
+      const { body } = await app.graphql<{ login: { token: string } }>(
+        'mutation ($u: String!, $p: String!) { login(userName: $u, password: $p) { token } }',
+        { u: userName, p: password },
+      );
+      if (!body.data?.login) throw new Error(`login failed: ${JSON.stringify(body.errors)}`);
+      return body.data.login.token;
+    },
+    async createUser(userName, roles, password = userPassword) {
+      const admin = await app.login(adminUserName, adminPassword);
+      const { body } = await app.graphql<{ createUser: { id: string } }>(
+        'mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }',
+        { input: { userName, password, roles } },
+        admin,
+      );
+      if (!body.data?.createUser) throw new Error(`createUser failed: ${JSON.stringify(body.errors)}`);
+      return body.data.createUser.id;
+    },
+    async close() {
+      await server.dispose();
+      await db.$disconnect();
+      await database.drop();
+    },
+  };
+  return app;
+}
