@@ -8,6 +8,7 @@ import type { Logger } from './logger.ts';
 import { requestIdOf, useRequestLog } from './plugins/use-request-log.ts';
 import { useRoutes } from './plugins/use-routes.ts';
 import { authRoutes } from './rest/auth.ts';
+import { issueRoutes } from './rest/issues.ts';
 import type { RestKit } from './rest/respond.ts';
 import { schema } from './schema/index.ts';
 
@@ -64,7 +65,7 @@ export function createServer({ config, db, log, auth }: ServerDependencies): Ser
         },
       },
       useRequestLog({ log }),
-      useRoutes([...healthRoutes(config, db), ...authRoutes(kit, auth.keys)]),
+      useRoutes([...healthRoutes(config, db), ...authRoutes(kit, auth.keys), ...issueRoutes(kit)]),
     ],
     context: ({ request }) => contextFor(request),
   });

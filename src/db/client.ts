@@ -22,6 +22,8 @@ export interface DbOptions {
   poolSize?: number;
   /** How long a PostgreSQL connection attempt may take, in ms. @default 5000 */
   connectTimeoutMs?: number;
+  /** Called with each SQL statement sent (tests count them); off when unset. */
+  onQuery?: (sql: string) => void;
 }
 
 /** Makes the Prisma client for a database URL, with the driver adapter of its provider. */
@@ -33,12 +35,25 @@ export function createDb(url: string, options: DbOptions = {}): { db: Db; provid
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     // A busy timeout lets concurrent writers wait for the lock instead of failing at once.
     const adapter = new PrismaBetterSqlite3({ url: `file:${path}`, timeout: 5000 });
-    return { db: new PrismaClient({ adapter }), provider };
+    return { db: withQueryListener(new PrismaClient({ adapter, ...queryLog(options) }), options), provider };
   }
   const adapter = new PrismaPg({
     connectionString: url,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
   });
-  return { db: new PostgresClient({ adapter }) as unknown as Db, provider };
+  const db = new PostgresClient({ adapter, ...queryLog(options) }) as unknown as Db;
+  return { db: withQueryListener(db, options), provider };
+}
+
+function queryLog(options: DbOptions) {
+  return options.onQuery ? { log: [{ emit: 'event' as const, level: 'query' as const }] } : {};
+}
+
+function withQueryListener(db: Db, { onQuery }: DbOptions): Db {
+  if (onQuery)
+    (db as unknown as { $on(e: 'query', f: (e: { query: string }) => void): void }).$on('query', (e) =>
+      onQuery(e.query),
+    );
+  return db;
 }

@@ -35,11 +35,17 @@ function allowed(route: Route): string {
   return methods.join(', ');
 }
 
+export interface RoutesOptions {
+  /** Paths under this prefix that match no route answer a JSON 404. @default '/api/' */
+  jsonNotFoundPrefix?: string;
+}
+
 /**
  * Serves plain HTTP routes before GraphQL handling. A known path with a
- * method it does not answer gets 405 with `Allow`.
+ * method it does not answer gets 405 with `Allow`; an unknown path under
+ * the REST prefix gets a JSON 404 in the REST error shape.
  */
-export function useRoutes(routes: Route[]): Plugin {
+export function useRoutes(routes: Route[], { jsonNotFoundPrefix = '/api/' }: RoutesOptions = {}): Plugin {
   const compiled = routes.map(compile);
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {
@@ -68,6 +74,14 @@ export function useRoutes(routes: Route[]): Plugin {
         }
         endResponse(await handler(request, params));
         return;
+      }
+      if (url.pathname.startsWith(jsonNotFoundPrefix)) {
+        endResponse(
+          fetchAPI.Response.json(
+            { error: { code: 'NOT_FOUND', message: `No such endpoint: ${request.method} ${url.pathname}` } },
+            { status: 404 },
+          ),
+        );
       }
     },
   };

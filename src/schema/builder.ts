@@ -7,12 +7,14 @@ import { ForbiddenError, UnauthenticatedError } from '../errors.ts';
 import type PrismaTypes from '../generated/pothos-types.ts';
 import { getDatamodel } from '../generated/pothos-types.ts';
 import { Role } from '../generated/sqlite/enums.ts';
+import { roleRequiredMessage } from '../services/permissions.ts';
 
 /** The roles a failed scope check asked for, to name them in the error. */
 function rolesAskedFor(failure: AuthFailure): string[] {
   switch (failure.kind) {
     case AuthScopeFailureType.AuthScope:
       if (failure.scope === 'hasRole') return [String(failure.parameter)];
+      if (failure.scope === 'hasAnyRole') return (failure.parameter as Role[]).map(String);
       if (failure.scope === 'admin') return [Role.ADMINISTRATOR];
       return [];
     case AuthScopeFailureType.AnyAuthScopes:
@@ -30,6 +32,8 @@ export const builder = new SchemaBuilder<{
     loggedIn: boolean;
     admin: boolean;
     hasRole: Role;
+    /** Holds at least one of these roles (see `permissions`). */
+    hasAnyRole: readonly Role[];
     /** The caller is a person (a user session), not a service-account token. */
     user: boolean;
   };
@@ -37,6 +41,7 @@ export const builder = new SchemaBuilder<{
     loggedIn: AuthenticatedContext;
     admin: AuthenticatedContext;
     hasRole: AuthenticatedContext;
+    hasAnyRole: AuthenticatedContext;
     user: AuthenticatedContext;
   };
   Scalars: { DateTime: { Input: Date; Output: Date } };
@@ -50,6 +55,7 @@ export const builder = new SchemaBuilder<{
       loggedIn: ctx.principal !== null,
       admin: ctx.principal?.roles.has(Role.ADMINISTRATOR) ?? false,
       hasRole: (role) => ctx.principal?.roles.has(role) ?? false,
+      hasAnyRole: (roles) => roles.some((role) => ctx.principal?.roles.has(role)),
       user: ctx.principal?.kind === 'user',
     }),
     // Anonymous callers are told to authenticate (401); known callers
@@ -58,7 +64,7 @@ export const builder = new SchemaBuilder<{
       if (!ctx.principal) return new UnauthenticatedError();
       const roles = [...new Set(rolesAskedFor(result.failure))];
       if (roles.length === 0) return new ForbiddenError('Not authorized: this is not available to your credentials');
-      return new ForbiddenError(`Not authorized: requires the role ${roles.join(' or ')}`);
+      return new ForbiddenError(roleRequiredMessage(roles));
     },
   },
   prisma: {

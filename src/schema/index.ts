@@ -3,6 +3,7 @@ import { builder } from './builder.ts';
 import './system.ts';
 import './user.ts';
 import './auth.ts';
+import './issue.ts';
 
 /** The GraphQL schema, its types sorted so that the printed SDL is stable. */
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -18,6 +18,8 @@ export interface TestApp {
   config: Config;
   auth: Auth;
   database: TestDatabase;
+  /** Every SQL statement the server sent, in order; tests may clear it. */
+  sql: string[];
   /** The clock the server's tokens use; tests move it. */
   clock: { now: Date };
   /** `fetch` against the in-process server (no port). */
@@ -62,7 +64,8 @@ export async function startTestApp(
     ...env,
   });
   const log = createLogger(config.logLevel);
-  const { db } = createDb(config.databaseUrl, { poolSize: 5 });
+  const sql: string[] = [];
+  const { db } = createDb(config.databaseUrl, { poolSize: 5, onQuery: (q) => sql.push(q) });
   await ensureFirstAdministrator(db, config.admin, log, () => {});
   const clock = { now: new Date() };
   const auth = await createAuth(config, log, { now: () => clock.now });
@@ -74,6 +77,7 @@ export async function startTestApp(
     config,
     auth,
     database,
+    sql,
     clock,
     fetch: (path, init) => Promise.resolve(server.fetch(new Request(`http://localhost${path}`, init))),
     async graphql(query, variables, token) {

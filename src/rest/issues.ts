@@ -1,0 +1,95 @@
+import type { Issue } from '../generated/sqlite/client.ts';
+import type { Route } from '../plugins/use-routes.ts';
+import { allIssues, getIssue, pageIssues } from '../services/issues.ts';
+import { handle, type RestKit } from './respond.ts';
+
+/** An issue as RegScale's REST API spells it, which existing scripts read. */
+export function issueJson(issue: Issue) {
+  return {
+    id: issue.id,
+    uuid: issue.uuid,
+    title: issue.title,
+    description: issue.description,
+    severityLevel: issue.severityLevel,
+    status: issue.status,
+    dueDate: issue.dueDate?.toISOString() ?? null,
+    dateCompleted: issue.dateCompleted?.toISOString() ?? null,
+    issueOwnerId: issue.issueOwnerId,
+    createdById: issue.createdById,
+    lastUpdatedById: issue.lastUpdatedById,
+    dateCreated: issue.createdAt.toISOString(),
+    dateLastUpdated: issue.updatedAt.toISOString(),
+  };
+}
+
+const jsonHeaders = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' };
+
+/**
+ * Streams a JSON array: each issue is serialised as its batch arrives, so
+ * memory stays flat for any number of rows. A failure after the first byte
+ * cannot change the status any more; the stream is then aborted, which the
+ * client sees as a truncated (invalid) JSON document, never as a complete one.
+ */
+function streamArray(rows: AsyncGenerator<Issue>, onError: (error: unknown) => void): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let first = true;
+  return new ReadableStream({
+    async pull(controller) {
+      try {
+        const chunk: string[] = [];
+        // Send in slices of about a hundred rows: fewer, larger writes.
+        for (let i = 0; i < 100; i++) {
+          const next = await rows.next();
+          if (next.done) {
+            chunk.push(first ? '[]' : ']');
+            controller.enqueue(encoder.encode(chunk.join('')));
+            controller.close();
+            return;
+          }
+          chunk.push(first ? '[' : ',', JSON.stringify(issueJson(next.value)));
+          first = false;
+        }
+        controller.enqueue(encoder.encode(chunk.join('')));
+      } catch (error) {
+        onError(error);
+        controller.error(error);
+      }
+    },
+    async cancel() {
+      await rows.return(undefined);
+    },
+  });
+}
+
+/**
+ * The REST shim for scripts: `GET /api/issues/getAll` (a streamed JSON
+ * array, or one page with `?skip=&take=`) and `GET /api/issues/{id}`. The
+ * same service functions as GraphQL decide who may read what.
+ */
+export function issueRoutes(kit: RestKit): Route[] {
+  return [
+    {
+      path: '/api/issues/getAll',
+      methods: {
+        GET: (request) =>
+          handle(kit, request, async (ctx) => {
+            const params = new URL(request.url).searchParams;
+            if (params.has('skip') || params.has('take')) {
+              const page = await pageIssues(ctx, { skip: params.get('skip') ?? 0, take: params.get('take') ?? 100 });
+              return Response.json(page.map(issueJson), { headers: jsonHeaders });
+            }
+            const rows = allIssues(ctx);
+            const stream = streamArray(rows, (error) => ctx.log.error({ err: error }, 'getAll stream failed'));
+            return new Response(stream, { headers: jsonHeaders });
+          }),
+      },
+    },
+    {
+      path: '/api/issues/{id}',
+      methods: {
+        GET: (request, { id }) =>
+          handle(kit, request, async (ctx) => Response.json(issueJson(await getIssue(ctx, id)), { headers: jsonHeaders })),
+      },
+    },
+  ];
+}
