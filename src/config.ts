@@ -61,6 +61,9 @@ const environment = z.object({
   LOGIN_LOCKOUT_THRESHOLD: integer(1, 1000).default(5),
   LOGIN_LOCKOUT_SECONDS: integer(1, 86_400).default(60),
   SERVICE_ACCOUNT_MAX_DAYS: integer(1, 3650).default(365),
+  SERVICE_ACCOUNT_EXPIRING_SOON_DAYS: integer(1, 365).default(14),
+  REVOCATION_POLL_MS: integer(50, 60_000).default(500),
+  USAGE_FLUSH_SECONDS: integer(1, 3600).default(5),
 });
 
 export type Environment = Record<string, string | undefined>;
@@ -93,7 +96,16 @@ export interface Config {
     /** How long the first refusal lasts; it doubles with each further failure, up to 15 minutes. */
     lockoutSeconds: number;
   };
-  serviceAccountMaxDays: number;
+  serviceAccounts: {
+    /** Longest lifetime of a service-account token, in days. */
+    maxDays: number;
+    /** An active account expiring within this many days is EXPIRING_SOON. */
+    expiringSoonDays: number;
+    /** How often revocations made by other instances are read. */
+    revocationPollMs: number;
+    /** How often token use counts are written. */
+    usageFlushMs: number;
+  };
 }
 
 /**
@@ -135,6 +147,11 @@ export function loadConfig(env: Environment = process.env): Config {
       lockoutThreshold: e.LOGIN_LOCKOUT_THRESHOLD,
       lockoutSeconds: e.LOGIN_LOCKOUT_SECONDS,
     },
-    serviceAccountMaxDays: e.SERVICE_ACCOUNT_MAX_DAYS,
+    serviceAccounts: {
+      maxDays: e.SERVICE_ACCOUNT_MAX_DAYS,
+      expiringSoonDays: e.SERVICE_ACCOUNT_EXPIRING_SOON_DAYS,
+      revocationPollMs: e.REVOCATION_POLL_MS,
+      usageFlushMs: e.USAGE_FLUSH_SECONDS * 1000,
+    },
   };
 }

@@ -49,7 +49,7 @@ try {
 
 let auth: Auth;
 try {
-  auth = await createAuth(config, log);
+  auth = await createAuth(config, log, db);
 } catch (error) {
   fail(`cannot load the token signing keys: ${(error as Error).message}`);
 }
@@ -94,6 +94,7 @@ async function shutdown(signal: string): Promise<void> {
   clearInterval(idle);
   clearTimeout(deadline);
   await yoga.dispose();
+  await auth.stop();
   await db.$disconnect();
   log.info('stopped');
   process.exit(0);

@@ -5,6 +5,7 @@ import type { RequestContext } from './context.ts';
 import type { Db } from './db/client.ts';
 import { healthRoutes } from './health.ts';
 import type { Logger } from './logger.ts';
+import { useInputErrors } from './plugins/use-input-errors.ts';
 import { requestIdOf, useRequestLog } from './plugins/use-request-log.ts';
 import { useRoutes } from './plugins/use-routes.ts';
 import { authRoutes } from './rest/auth.ts';
@@ -37,16 +38,10 @@ export function createServer({ config, db, log, auth }: ServerDependencies): Ser
   /** The one context factory, for GraphQL and REST alike; it authenticates the request. */
   const contextFor = async (request: Request): Promise<RequestContext> => {
     const requestId = requestIdOf(request);
-    return {
-      request,
-      requestId,
-      clientIp: clientAddresses.get(request) ?? 'unknown',
-      log: log.child({ requestId }),
-      db,
-      principal: await auth.authenticate(request),
-      config,
-      auth,
-    };
+    const clientIp = clientAddresses.get(request) ?? 'unknown';
+    const principal = await auth.authenticate(request);
+    if (principal?.kind === 'serviceAccount') auth.usage.record(principal, clientIp, auth.now());
+    return { request, requestId, clientIp, log: log.child({ requestId }), db, principal, config, auth };
   };
   const kit: RestKit = { contextFor, log };
 
@@ -65,6 +60,7 @@ export function createServer({ config, db, log, auth }: ServerDependencies): Ser
         },
       },
       useRequestLog({ log }),
+      useInputErrors(),
       useRoutes([...healthRoutes(config, db), ...authRoutes(kit, auth.keys), ...issueRoutes(kit)]),
     ],
     context: ({ request }) => contextFor(request),

@@ -15,6 +15,8 @@ export interface AuthenticatorOptions {
    * deactivated users); answers the refusal reason, or null to accept.
    */
   check?: (claims: TokenClaims) => string | null;
+  /** Told of every refused token whose claims are known (expired ones), for auditing. */
+  onExpired?: (claims: TokenClaims, request: Request) => void;
 }
 
 export function principalOf(claims: TokenClaims): Principal {
@@ -35,7 +37,7 @@ export function principalOf(claims: TokenClaims): Principal {
  * token of ours is refused with `UnauthenticatedError`. The reason is
  * logged, the token never is.
  */
-export function createAuthenticator({ tokens, log, check }: AuthenticatorOptions) {
+export function createAuthenticator({ tokens, log, check, onExpired }: AuthenticatorOptions) {
   const refuse = (reason: string, extra: Record<string, unknown> = {}): never => {
     log.info({ reason, ...extra }, 'authentication refused');
     throw new UnauthenticatedError('Invalid or expired token');
@@ -50,7 +52,10 @@ export function createAuthenticator({ tokens, log, check }: AuthenticatorOptions
     try {
       claims = await tokens.verify(match[1]);
     } catch (error) {
-      if (error instanceof TokenRejectedError) return refuse(error.reason);
+      if (error instanceof TokenRejectedError) {
+        if (error.expiredClaims) onExpired?.(error.expiredClaims, request);
+        return refuse(error.reason, error.expiredClaims ? { tokenId: error.expiredClaims.tokenId } : {});
+      }
       throw error;
     }
     const refusal = check?.(claims);

@@ -1,28 +1,37 @@
 import type { Config } from '../config.ts';
+import type { Db } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import { createAuthenticator } from './authenticate.ts';
 import { KeyStore } from './keys.ts';
 import { LoginThrottle } from './login-throttle.ts';
+import { RevocationList } from './revocations.ts';
 import { type TokenClaims, TokenService } from './tokens.ts';
+import { UsageRecorder } from './usage.ts';
 
 /** Everything authentication needs at run time, made once per server. */
 export interface Auth {
   keys: KeyStore;
   tokens: TokenService;
   throttle: LoginThrottle;
+  revocations: RevocationList;
+  usage: UsageRecorder;
   authenticate: ReturnType<typeof createAuthenticator>;
   sessionTimeoutMs: number;
   now: () => Date;
+  /** Stops the timers and writes pending usage counts. */
+  stop(): Promise<void>;
 }
 
 export interface AuthOptions {
   /** The clock, replaceable in tests. */
   now?: () => Date;
-  /** A further check on verified claims; see `createAuthenticator`. */
-  check?: (claims: TokenClaims) => string | null;
 }
 
-export async function createAuth(config: Config, log: Logger, options: AuthOptions = {}): Promise<Auth> {
+/** One audit event per expired token a minute is enough to show the attempts. */
+const expiredAuditIntervalMs = 60_000;
+
+/** Builds the authentication runtime and loads the revocation list. */
+export async function createAuth(config: Config, log: Logger, db: Db, options: AuthOptions = {}): Promise<Auth> {
   const now = options.now ?? (() => new Date());
   const keys = await KeyStore.open({ configured: config.auth.signingKeys, keyFile: config.auth.keyFile });
   const tokens = new TokenService({
@@ -37,12 +46,54 @@ export async function createAuth(config: Config, log: Logger, options: AuthOptio
     lockoutSeconds: config.auth.lockoutSeconds,
     now: () => now().getTime(),
   });
+  const revocations = new RevocationList(db, log, { pollMs: config.serviceAccounts.revocationPollMs, now });
+  await revocations.start();
+  const usage = new UsageRecorder(db, log, config.serviceAccounts.usageFlushMs);
+  usage.start();
+
+  const check = (claims: TokenClaims): string | null => {
+    if (claims.kind === 'service_account') return revocations.isRevoked(claims.tokenId) ? 'revoked' : null;
+    return revocations.deactivatedAt(claims.subject) !== undefined ? 'user_deactivated' : null;
+  };
+
+  const lastExpiredAudit = new Map<string, number>();
+  const onExpired = (claims: TokenClaims, request: Request) => {
+    if (claims.kind !== 'service_account') return;
+    const at = now().getTime();
+    if (at - (lastExpiredAudit.get(claims.tokenId) ?? 0) < expiredAuditIntervalMs) return;
+    lastExpiredAudit.set(claims.tokenId, at);
+    if (lastExpiredAudit.size > 10_000) lastExpiredAudit.clear();
+    db.auditEvent
+      .create({
+        data: {
+          actorType: 'SERVICE_ACCOUNT',
+          actorServiceAccountId: claims.serviceAccountId ?? null,
+          actorLabel: claims.userName,
+          action: 'service_account.expired_token_used',
+          targetType: 'ServiceAccount',
+          targetId: String(claims.serviceAccountId),
+          details: JSON.stringify({
+            tokenId: claims.tokenId,
+            expiredAt: claims.expiresAt.toISOString(),
+            path: new URL(request.url).pathname,
+          }),
+        },
+      })
+      .catch((error: Error) => log.warn({ err: error.message }, 'could not audit an expired token'));
+  };
+
   return {
     keys,
     tokens,
     throttle,
-    authenticate: createAuthenticator({ tokens, log, check: options.check }),
+    revocations,
+    usage,
+    authenticate: createAuthenticator({ tokens, log, check, onExpired }),
     sessionTimeoutMs: config.auth.sessionTimeoutMinutes * 60_000,
     now,
+    async stop() {
+      revocations.stop();
+      await usage.stop();
+    },
   };
 }

@@ -38,7 +38,11 @@ export type TokenFailure =
 
 export class TokenRejectedError extends Error {
   override name = 'TokenRejectedError';
-  constructor(readonly reason: TokenFailure) {
+  constructor(
+    readonly reason: TokenFailure,
+    /** For an expired token only: its claims (the signature was valid), to audit the attempt. */
+    readonly expiredClaims?: TokenClaims,
+  ) {
     super(`token rejected: ${reason}`);
   }
 }
@@ -76,6 +80,14 @@ function failureOf(error: unknown): TokenFailure {
   if (error instanceof errors.JWSSignatureVerificationFailed) return 'bad_signature';
   if (error instanceof errors.JWKSNoMatchingKey) return 'unknown_key';
   return 'malformed';
+}
+
+function safeClaims(payload: JWTPayload): TokenClaims | undefined {
+  try {
+    return claimsOf(payload);
+  } catch {
+    return undefined;
+  }
 }
 
 function claimsOf(payload: JWTPayload): TokenClaims {
@@ -151,7 +163,7 @@ export class TokenService {
     if (cached) {
       if (now - tolerance >= cached.claims.expiresAt.getTime()) {
         this.#cache.delete(digest);
-        throw new TokenRejectedError('expired');
+        throw new TokenRejectedError('expired', cached.claims);
       }
       if (now + tolerance < cached.notBefore) throw new TokenRejectedError('not_yet_valid');
       return cached.claims;
@@ -177,7 +189,9 @@ export class TokenService {
         },
       ));
     } catch (error) {
-      throw new TokenRejectedError(failureOf(error));
+      // jose checks the signature before the times: an expired token's claims are authentic.
+      const expired = error instanceof errors.JWTExpired ? safeClaims(error.payload) : undefined;
+      throw new TokenRejectedError(failureOf(error), expired);
     }
     const claims = claimsOf(payload);
     if (this.#cache.size >= cacheSize) {

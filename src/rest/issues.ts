@@ -88,7 +88,9 @@ export function issueRoutes(kit: RestKit): Route[] {
       path: '/api/issues/{id}',
       methods: {
         GET: (request, { id }) =>
-          handle(kit, request, async (ctx) => Response.json(issueJson(await getIssue(ctx, id)), { headers: jsonHeaders })),
+          handle(kit, request, async (ctx) =>
+            Response.json(issueJson(await getIssue(ctx, id)), { headers: jsonHeaders }),
+          ),
       },
     },
   ];

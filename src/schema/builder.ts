@@ -9,6 +9,15 @@ import { getDatamodel } from '../generated/pothos-types.ts';
 import { Role } from '../generated/sqlite/enums.ts';
 import { roleRequiredMessage } from '../services/permissions.ts';
 
+/** Whether a failed scope check asked for a person's session (the `user` scope). */
+function askedForUserSession(failure: AuthFailure): boolean {
+  if (failure.kind === AuthScopeFailureType.AuthScope) return failure.scope === 'user';
+  if (failure.kind === AuthScopeFailureType.AnyAuthScopes || failure.kind === AuthScopeFailureType.AllAuthScopes) {
+    return failure.failures.some(askedForUserSession);
+  }
+  return false;
+}
+
 /** The roles a failed scope check asked for, to name them in the error. */
 function rolesAskedFor(failure: AuthFailure): string[] {
   switch (failure.kind) {
@@ -62,6 +71,9 @@ export const builder = new SchemaBuilder<{
     // without the role are told which role the rule asks for (403).
     unauthorizedError: (_parent, ctx, _info, result) => {
       if (!ctx.principal) return new UnauthenticatedError();
+      if (ctx.principal.kind === 'serviceAccount' && askedForUserSession(result.failure)) {
+        return new ForbiddenError('Not authorized: service-account tokens cannot manage service accounts or users');
+      }
       const roles = [...new Set(rolesAskedFor(result.failure))];
       if (roles.length === 0) return new ForbiddenError('Not authorized: this is not available to your credentials');
       return new ForbiddenError(roleRequiredMessage(roles));

@@ -4,6 +4,8 @@ import './system.ts';
 import './user.ts';
 import './auth.ts';
 import './issue.ts';
+import './service-account.ts';
+import './audit.ts';
 
 /** The GraphQL schema, its types sorted so that the printed SDL is stable. */
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -56,6 +56,9 @@ const ViewerType = builder.objectRef<Viewer>('Viewer').implement({
   }),
 });
 
+/** A signed-in administrator; service-account tokens never manage users (separation of duties). */
+const adminOnly = { admin: true, user: true } as const;
+
 builder.queryFields((t) => ({
   me: t.withAuth({ loggedIn: true }).field({
     type: ViewerType,
@@ -70,16 +73,16 @@ builder.queryFields((t) => ({
   }),
   users: t.prismaField({
     type: ['User'],
-    description: 'Every user, oldest first. Administrators only.',
-    authScopes: { admin: true },
+    description: 'Every user, oldest first. Signed-in administrators only.',
+    authScopes: { $all: adminOnly },
     resolve: (query, _root, _args, { db }) =>
       db.user.findMany({ ...query, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
   }),
   user: t.prismaField({
     type: 'User',
     nullable: true,
-    description: 'One user by id, or null. Administrators only.',
-    authScopes: { admin: true },
+    description: 'One user by id, or null. Signed-in administrators only.',
+    authScopes: { $all: adminOnly },
     args: { id: t.arg.id({ required: true, description: 'The user id.' }) },
     resolve: (query, _root, { id }, { db }) => db.user.findUnique({ ...query, where: { id: String(id) } }),
   }),
@@ -106,8 +109,6 @@ const UpdateUserInput = builder.inputType('UpdateUserInput', {
     displayName: t.string({ description: 'Name shown to people; null clears it.' }),
   }),
 });
-
-const adminOnly = { admin: true, user: true } as const;
 
 builder.mutationFields((t) => ({
   createUser: t.prismaField({

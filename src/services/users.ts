@@ -119,12 +119,13 @@ export async function setUserRoles(ctx: ServiceContext, id: unknown, input: unkn
   return ctx.db.user.findUniqueOrThrow({ where: { id: user.id } });
 }
 
-/** Deactivates a user: no further logins. Tokens already issued run out with the session timeout. */
+/** Deactivates a user: no further logins, and tokens already issued are refused (within a second on every instance). */
 export async function deactivateUser(ctx: ServiceContext, id: unknown) {
   const user = await findUser(ctx, id);
   const updated = await keepingAnAdministrator(ctx, (tx) =>
     tx.user.update({ where: { id: user.id }, data: { active: false } }),
   );
+  ctx.auth.revocations.setUserActive(user.id, false, updated.updatedAt);
   await recordAudit(ctx, { action: 'user.deactivated', targetType: 'User', targetId: user.id });
   return updated;
 }
@@ -132,6 +133,7 @@ export async function deactivateUser(ctx: ServiceContext, id: unknown) {
 export async function activateUser(ctx: ServiceContext, id: unknown) {
   const user = await findUser(ctx, id);
   const updated = await ctx.db.user.update({ where: { id: user.id }, data: { active: true } });
+  ctx.auth.revocations.setUserActive(user.id, true, updated.updatedAt);
   await recordAudit(ctx, { action: 'user.activated', targetType: 'User', targetId: user.id });
   return updated;
 }

@@ -1,6 +1,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { type Auth, createAuth } from '../../src/auth/runtime.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { createDb, type Db } from '../../src/db/client.ts';
@@ -18,6 +18,8 @@ export interface TestApp {
   config: Config;
   auth: Auth;
   database: TestDatabase;
+  /** Every log line the server wrote (debug level and up). */
+  logs: string[];
   /** Every SQL statement the server sent, in order; tests may clear it. */
   sql: string[];
   /** The clock the server's tokens use; tests move it. */
@@ -52,23 +54,26 @@ export const userPassword = 'a perfectly long password';
 export async function startTestApp(
   provider: TestDatabase['provider'],
   env: Record<string, string> = {},
+  /** Another instance on this app's database and keys (it stays the owner: closing this one keeps them). */
+  sibling?: TestApp,
 ): Promise<TestApp> {
-  const database = await migratedDatabase(provider);
-  const dataDir = mkdtempSync(join(tmpdir(), 'grc-test-'));
+  const database = sibling?.database ?? (await migratedDatabase(provider));
+  const dataDir = sibling ? dirname(sibling.config.auth.keyFile) : mkdtempSync(join(tmpdir(), 'grc-test-'));
   const config = loadConfig({
     DATABASE_URL: database.url,
     JWT_KEY_FILE: join(dataDir, 'jwt-keys.json'),
-    LOG_LEVEL: 'silent',
     ADMIN_USERNAME: adminUserName,
     ADMIN_PASSWORD: adminPassword,
     ...env,
   });
-  const log = createLogger(config.logLevel);
+  // Every log line is kept (at debug level) so that tests can look for secrets in them.
+  const logs: string[] = [];
+  const log = createLogger(env.LOG_LEVEL ?? 'debug', { write: (line: string) => void logs.push(line) });
   const sql: string[] = [];
   const { db } = createDb(config.databaseUrl, { poolSize: 5, onQuery: (q) => sql.push(q) });
   await ensureFirstAdministrator(db, config.admin, log, () => {});
   const clock = { now: new Date() };
-  const auth = await createAuth(config, log, { now: () => clock.now });
+  const auth = await createAuth(config, log, db, { now: () => clock.now });
   const server = createServer({ config, db, log, auth });
 
   const app: TestApp = {
@@ -78,6 +83,7 @@ export async function startTestApp(
     auth,
     database,
     sql,
+    logs,
     clock,
     fetch: (path, init) => Promise.resolve(server.fetch(new Request(`http://localhost${path}`, init))),
     async graphql(query, variables, token) {
@@ -112,8 +118,9 @@ export async function startTestApp(
     },
     async close() {
       await server.dispose();
+      await auth.stop();
       await db.$disconnect();
-      await database.drop();
+      if (!sibling) await database.drop();
     },
   };
   return app;

@@ -3,8 +3,9 @@
  * Running servers pick it up within a minute; tokens signed with the older
  * keys keep verifying until they expire.
  */
+
+import { rotateKeyFile } from '../auth/keys.ts';
 import { ConfigError, loadConfig } from '../config.ts';
-import { rotateKeyFile } from './keys.ts';
 
 try {
   const config = loadConfig();
@@ -14,7 +15,7 @@ try {
     );
     process.exit(1);
   }
-  const key = await rotateKeyFile(config.auth.keyFile, config.serviceAccountMaxDays);
+  const key = await rotateKeyFile(config.auth.keyFile, config.serviceAccounts.maxDays);
   console.log(`New signing key ${key.kid} in ${config.auth.keyFile}`);
 } catch (error) {
   console.error(error instanceof ConfigError ? error.message : `Rotation failed: ${(error as Error).message}`);

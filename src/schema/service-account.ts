@@ -1,0 +1,149 @@
+import * as accounts from '../services/service-accounts.ts';
+import { builder, RoleEnum } from './builder.ts';
+
+/** Only a signed-in administrator; service-account tokens never (separation of duties). */
+const adminSession = { $all: { admin: true, user: true } } as const;
+
+const ServiceAccountStatusEnum = builder.enumType('ServiceAccountStatus', {
+  description: 'Whether a service-account token works.',
+  values: {
+    ACTIVE: { description: 'The token works (EXPIRING_SOON ones included when filtering).' },
+    EXPIRING_SOON: { description: 'The token works but expires within SERVICE_ACCOUNT_EXPIRING_SOON_DAYS.' },
+    EXPIRED: { description: 'The token has expired.' },
+    REVOKED: { description: 'An administrator revoked the token.' },
+  } as const,
+});
+
+builder.prismaObject('ServiceAccount', {
+  description: 'A long-running token for a script or external software, told apart by its purpose.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'Numeric identifier.' }),
+    tokenId: t.exposeString('jti', { description: 'The token’s `jti`: how logs and audit events name it.' }),
+    purpose: t.exposeString('purpose', { description: 'What the token is for, kept for auditing.' }),
+    roles: t.field({
+      type: [RoleEnum],
+      description: 'Roles the token carries.',
+      select: { roles: { select: { role: true } } },
+      resolve: (account) => account.roles.map((r) => r.role).sort(),
+    }),
+    status: t.field({
+      type: ServiceAccountStatusEnum,
+      description: 'ACTIVE, EXPIRING_SOON, EXPIRED or REVOKED, now.',
+      select: { revokedAt: true, expiresAt: true },
+      resolve: (account, _args, ctx) =>
+        accounts.statusOf(account, ctx.auth.now(), ctx.config.serviceAccounts.expiringSoonDays),
+    }),
+    createdBy: t.relation('createdBy', { description: 'The administrator who created it.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was created.' }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime', description: 'When the token stops working.' }),
+    expiresInDays: t.int({
+      description: 'Whole days until expiry (0 when expired or due today).',
+      select: { expiresAt: true },
+      resolve: (account, _args, ctx) =>
+        Math.max(0, Math.floor((account.expiresAt.getTime() - ctx.auth.now().getTime()) / 86_400_000)),
+    }),
+    revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true, description: 'When it was revoked.' }),
+    revokedBy: t.relation('revokedBy', { nullable: true, description: 'Who revoked it.' }),
+    lastUsedAt: t.expose('lastUsedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'Last use (written every few seconds).',
+    }),
+    lastClientAddress: t.exposeString('lastClientIp', { nullable: true, description: 'Address of the last use.' }),
+    useCount: t.exposeInt('useCount', { description: 'Requests made with the token (written every few seconds).' }),
+    rotatedFrom: t.relation('rotatedFrom', { nullable: true, description: 'The account this one replaced.' }),
+    rotatedTo: t.relation('rotatedTo', { nullable: true, description: 'The account that replaced this one.' }),
+  }),
+});
+
+const CreateServiceAccountPayload = builder
+  .objectRef<{ token: string; serviceAccountId: number }>('CreateServiceAccountPayload')
+  .implement({
+    description: 'A new token. It is shown this once: copy it now.',
+    fields: (t) => ({
+      token: t.exposeString('token', {
+        description: 'Send as `Authorization: Bearer <token>`. It cannot be read again.',
+      }),
+      serviceAccount: t.prismaField({
+        type: 'ServiceAccount',
+        description: 'The account the token belongs to.',
+        resolve: (query, payload, _args, { db }) =>
+          db.serviceAccount.findUniqueOrThrow({ ...query, where: { id: payload.serviceAccountId } }),
+      }),
+    }),
+  });
+
+const CreateServiceAccountInput = builder.inputType('CreateServiceAccountInput', {
+  description: 'A new service account.',
+  fields: (t) => ({
+    durationDays: t.int({
+      required: true,
+      description: 'Days until the token expires: 1 to SERVICE_ACCOUNT_MAX_DAYS.',
+    }),
+    purpose: t.string({ required: true, description: 'What the token is for: 3 to 500 characters.' }),
+    roles: t.field({
+      type: [RoleEnum],
+      description: 'Roles to grant (default AUDITOR); never beyond your own.',
+    }),
+  }),
+});
+
+const ServiceAccountFilter = builder.inputType('ServiceAccountFilter', {
+  description: 'Which service accounts to list.',
+  fields: (t) => ({
+    status: t.field({ type: ServiceAccountStatusEnum, description: 'Only accounts in this status.' }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  serviceAccounts: t.prismaField({
+    type: ['ServiceAccount'],
+    description: 'Service accounts, newest first. Signed-in administrators only.',
+    authScopes: adminSession,
+    args: { filter: t.arg({ type: ServiceAccountFilter, description: 'Which accounts.' }) },
+    resolve: (query, _root, { filter }, ctx) => accounts.listServiceAccounts(ctx, filter, query),
+  }),
+  serviceAccount: t.prismaField({
+    type: 'ServiceAccount',
+    description: 'One service account. NOT_FOUND when there is none. Signed-in administrators only.',
+    authScopes: adminSession,
+    args: { id: t.arg.id({ required: true, description: 'The service-account id.' }) },
+    resolve: (query, _root, { id }, ctx) => accounts.getServiceAccount(ctx, id, query),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createServiceAccount: t.field({
+    type: CreateServiceAccountPayload,
+    description: 'Creates a service account and answers its token, shown this once. Signed-in administrators only.',
+    authScopes: adminSession,
+    args: { input: t.arg({ type: CreateServiceAccountInput, required: true, description: 'The new account.' }) },
+    resolve: async (_root, { input }, ctx) => {
+      const { token, serviceAccount } = await accounts.createServiceAccount(ctx, input);
+      return { token, serviceAccountId: serviceAccount.id };
+    },
+  }),
+  revokeServiceAccount: t.prismaField({
+    type: 'ServiceAccount',
+    description: 'Revokes a token: refused at once on this server, within a second on every other.',
+    authScopes: adminSession,
+    args: { id: t.arg.id({ required: true, description: 'The service-account id.' }) },
+    resolve: async (query, _root, { id }, ctx) => {
+      const account = await accounts.revokeServiceAccount(ctx, id);
+      return ctx.db.serviceAccount.findUniqueOrThrow({ ...query, where: { id: account.id } });
+    },
+  }),
+  rotateServiceAccount: t.field({
+    type: CreateServiceAccountPayload,
+    description: 'Issues a new token with the same purpose and roles and revokes the old one at once.',
+    authScopes: adminSession,
+    args: {
+      id: t.arg.id({ required: true, description: 'The service-account id.' }),
+      durationDays: t.arg.int({ required: true, description: 'Days until the new token expires.' }),
+    },
+    resolve: async (_root, { id, durationDays }, ctx) => {
+      const { token, serviceAccount } = await accounts.rotateServiceAccount(ctx, id, durationDays);
+      return { token, serviceAccountId: serviceAccount.id };
+    },
+  }),
+}));

@@ -1,0 +1,239 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Principal } from '../context.ts';
+import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors.ts';
+import type { Prisma } from '../generated/sqlite/client.ts';
+import { Role } from '../generated/sqlite/enums.ts';
+import { recordAudit, type ServiceContext } from './audit.ts';
+import { parseInput, string } from './validate.ts';
+
+export type ServiceAccountStatus = 'ACTIVE' | 'EXPIRING_SOON' | 'EXPIRED' | 'REVOKED';
+
+const day = 86_400_000;
+
+/**
+ * Only a signed-in administrator (a person, not a token of a script) may
+ * manage service accounts: separation of duties.
+ */
+export function requireAdministratorSession(principal: Principal | null): Principal {
+  if (!principal) throw new UnauthenticatedError();
+  if (principal.kind !== 'user') {
+    throw new ForbiddenError('Not authorized: service-account tokens cannot manage service accounts or users');
+  }
+  if (!principal.roles.has(Role.ADMINISTRATOR)) {
+    throw new ForbiddenError(`Not authorized: requires the role ${Role.ADMINISTRATOR}`);
+  }
+  return principal;
+}
+
+/**
+ * A token may carry only roles its creator holds, and the read-only
+ * AUDITOR role, which every administrator may grant: it is the default,
+ * and it reads no more than an administrator does.
+ */
+function checkGrantable(admin: Principal, roles: Role[]): void {
+  const beyond = roles.filter((role) => role !== Role.AUDITOR && !admin.roles.has(role));
+  if (beyond.length > 0) {
+    throw new ForbiddenError(`Not authorized: you cannot grant roles you do not hold (${beyond.join(', ')})`);
+  }
+}
+
+function durationDays(max: number) {
+  return z
+    .number({ error: (i) => (i.input === undefined ? 'is required' : 'must be a whole number of days') })
+    .int('must be a whole number of days')
+    .min(1, 'must be at least 1')
+    .max(max, `must be at most ${max}`);
+}
+
+function createInput(max: number) {
+  return z.object({
+    durationDays: durationDays(max),
+    purpose: string().trim().min(3, 'must be at least 3 characters').max(500, 'must be at most 500 characters'),
+    roles: z.array(z.enum(Role)).min(1, 'must name at least one role').max(Object.keys(Role).length).nullish(),
+  });
+}
+
+export const statusFilter = z.enum(['ACTIVE', 'EXPIRING_SOON', 'EXPIRED', 'REVOKED']).nullish();
+
+/** The status of an account at `now`. */
+export function statusOf(
+  account: { revokedAt: Date | null; expiresAt: Date },
+  now: Date,
+  expiringSoonDays: number,
+): ServiceAccountStatus {
+  if (account.revokedAt) return 'REVOKED';
+  if (account.expiresAt.getTime() <= now.getTime()) return 'EXPIRED';
+  if (account.expiresAt.getTime() <= now.getTime() + expiringSoonDays * day) return 'EXPIRING_SOON';
+  return 'ACTIVE';
+}
+
+function whereStatus(status: ServiceAccountStatus | null | undefined, now: Date, soonDays: number) {
+  const soon = new Date(now.getTime() + soonDays * day);
+  switch (status) {
+    case 'REVOKED':
+      return { revokedAt: { not: null } };
+    case 'EXPIRED':
+      return { revokedAt: null, expiresAt: { lte: now } };
+    case 'EXPIRING_SOON':
+      return { revokedAt: null, expiresAt: { gt: now, lte: soon } };
+    case 'ACTIVE':
+      // Every account whose token still works, those expiring soon included.
+      return { revokedAt: null, expiresAt: { gt: now } };
+    default:
+      return {};
+  }
+}
+
+function parseAccountId(value: unknown): number {
+  const text = String(value ?? '').trim();
+  if (!/^[1-9]\d{0,9}$/.test(text) || Number(text) > 2_147_483_647) {
+    throw new BadUserInputError('id: must be a positive integer service-account id', 'id');
+  }
+  return Number(text);
+}
+
+/**
+ * Makes the account row and its token. Only the token's id (`jti`) is
+ * stored: the token itself is answered once and cannot be read again.
+ */
+async function issue(
+  ctx: ServiceContext,
+  admin: Principal,
+  data: { durationDays: number; purpose: string; roles: Role[]; rotatedFromId?: number },
+  tx: ServiceContext['db'] = ctx.db,
+) {
+  const now = ctx.auth.now();
+  const expiresAt = new Date(now.getTime() + data.durationDays * day);
+  const jti = randomUUID();
+  const account = await tx.serviceAccount.create({
+    data: {
+      jti,
+      purpose: data.purpose,
+      createdById: admin.userId,
+      createdAt: now,
+      expiresAt,
+      rotatedFromId: data.rotatedFromId ?? null,
+      roles: { create: data.roles.map((role) => ({ role })) },
+    },
+  });
+  const signed = await ctx.auth.tokens.sign({
+    kind: 'service_account',
+    subject: admin.userId,
+    userName: `service-account-${account.id}`,
+    roles: data.roles,
+    expiresAt,
+    tokenId: jti,
+    serviceAccountId: account.id,
+  });
+  return { token: signed.token, account };
+}
+
+/** Creates a service account and answers its token, shown this once. */
+export async function createServiceAccount(ctx: ServiceContext, input: unknown) {
+  const admin = requireAdministratorSession(ctx.principal);
+  const data = parseInput(createInput(ctx.config.serviceAccounts.maxDays), input, 'input');
+  const roles = [...new Set(data.roles ?? [Role.AUDITOR])].sort();
+  checkGrantable(admin, roles);
+  const { token, account } = await issue(ctx, admin, { durationDays: data.durationDays, purpose: data.purpose, roles });
+  await recordAudit(ctx, {
+    action: 'service_account.created',
+    targetType: 'ServiceAccount',
+    targetId: account.id,
+    details: { tokenId: account.jti, purpose: account.purpose, roles, expiresAt: account.expiresAt.toISOString() },
+  });
+  return { token, serviceAccount: account };
+}
+
+async function findAccount(ctx: ServiceContext, id: unknown) {
+  const accountId = parseAccountId(id);
+  const account = await ctx.db.serviceAccount.findUnique({ where: { id: accountId }, include: { roles: true } });
+  if (!account) throw new NotFoundError(`Service account ${accountId} not found`);
+  return account;
+}
+
+/** Revokes an account's token: refused from the next request here, within a second everywhere. */
+export async function revokeServiceAccount(ctx: ServiceContext, id: unknown) {
+  const admin = requireAdministratorSession(ctx.principal);
+  const account = await findAccount(ctx, id);
+  if (account.revokedAt) throw new ConflictError(`Service account ${account.id} is already revoked`);
+  const revoked = await ctx.db.serviceAccount.update({
+    where: { id: account.id },
+    data: { revokedAt: ctx.auth.now(), revokedById: admin.userId },
+  });
+  ctx.auth.revocations.revoke(revoked.jti, revoked.expiresAt);
+  await recordAudit(ctx, {
+    action: 'service_account.revoked',
+    targetType: 'ServiceAccount',
+    targetId: revoked.id,
+    details: { tokenId: revoked.jti, purpose: revoked.purpose },
+  });
+  return revoked;
+}
+
+/**
+ * Issues a new token with the same purpose and roles for `durationDays`,
+ * and revokes the old one at once; the two accounts are linked
+ * (`rotatedFrom`) and in the audit trail.
+ */
+export async function rotateServiceAccount(ctx: ServiceContext, id: unknown, days: unknown) {
+  const admin = requireAdministratorSession(ctx.principal);
+  const durationDaysValue = parseInput(durationDays(ctx.config.serviceAccounts.maxDays), days, 'durationDays');
+  const old = await findAccount(ctx, id);
+  if (old.revokedAt) throw new ConflictError(`Service account ${old.id} is revoked: create a new one instead`);
+  const roles = old.roles.map((r) => r.role).sort();
+  checkGrantable(admin, roles);
+  const { token, account } = await ctx.db.$transaction(async (tx) => {
+    const issued = await issue(
+      ctx,
+      admin,
+      { durationDays: durationDaysValue, purpose: old.purpose, roles, rotatedFromId: old.id },
+      tx as ServiceContext['db'],
+    );
+    await tx.serviceAccount.update({
+      where: { id: old.id },
+      data: { revokedAt: ctx.auth.now(), revokedById: admin.userId },
+    });
+    return issued;
+  });
+  ctx.auth.revocations.revoke(old.jti, old.expiresAt);
+  await recordAudit(ctx, {
+    action: 'service_account.rotated',
+    targetType: 'ServiceAccount',
+    targetId: old.id,
+    details: { fromId: old.id, toId: account.id, fromTokenId: old.jti, toTokenId: account.jti },
+  });
+  await recordAudit(ctx, {
+    action: 'service_account.created',
+    targetType: 'ServiceAccount',
+    targetId: account.id,
+    details: { tokenId: account.jti, purpose: account.purpose, roles, rotatedFromId: old.id },
+  });
+  return { token, serviceAccount: account };
+}
+
+export async function listServiceAccounts<Q extends { include?: Prisma.ServiceAccountInclude }>(
+  ctx: ServiceContext,
+  filter: { status?: unknown } | null | undefined,
+  query?: Q,
+) {
+  requireAdministratorSession(ctx.principal);
+  const status = parseInput(statusFilter, filter?.status ?? null, 'filter.status');
+  return ctx.db.serviceAccount.findMany({
+    ...(query as object),
+    where: whereStatus(status, ctx.auth.now(), ctx.config.serviceAccounts.expiringSoonDays),
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+  });
+}
+
+export async function getServiceAccount<Q extends { include?: Prisma.ServiceAccountInclude }>(
+  ctx: ServiceContext,
+  id: unknown,
+  query?: Q,
+) {
+  requireAdministratorSession(ctx.principal);
+  const accountId = parseAccountId(id);
+  const account = await ctx.db.serviceAccount.findUnique({ ...(query as object), where: { id: accountId } });
+  if (!account) throw new NotFoundError(`Service account ${accountId} not found`);
+  return account;
+}
