@@ -31,6 +31,16 @@ export function healthRoutes(config: Config, db: Db): Route[] {
     {
       path: '/healthz',
       methods: { GET: () => Response.json({ status: 'ok', version }, { headers: noStore }) },
+      docs: {
+        GET: {
+          operationId: 'liveness',
+          tags: ['Operations'],
+          summary: 'The process is up',
+          responses: {
+            '200': { description: 'Alive.', content: { 'application/json': { schema: { type: 'object' } } } },
+          },
+        },
+      },
     },
     {
       path: '/readyz',
@@ -47,6 +57,20 @@ export function healthRoutes(config: Config, db: Db): Route[] {
             },
             { status: ready ? 200 : 503, headers: noStore },
           );
+        },
+      },
+      docs: {
+        GET: {
+          operationId: 'readiness',
+          tags: ['Operations'],
+          summary: 'The database answers; also reports whether API contracts are published (viewApis)',
+          responses: {
+            '200': { description: 'Ready.', content: { 'application/json': { schema: { type: 'object' } } } },
+            '503': {
+              description: 'The database is unreachable.',
+              content: { 'application/json': { schema: { type: 'object' } } },
+            },
+          },
         },
       },
     },

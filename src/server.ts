@@ -11,6 +11,7 @@ import { useRoutes } from './plugins/use-routes.ts';
 import { authRoutes } from './rest/auth.ts';
 import { issueRoutes } from './rest/issues.ts';
 import type { RestKit } from './rest/respond.ts';
+import { swaggerRoutes } from './rest/swagger.ts';
 import { schema } from './schema/index.ts';
 
 export interface ServerDependencies {
@@ -44,6 +45,7 @@ export function createServer({ config, db, log, auth }: ServerDependencies): Ser
     return { request, requestId, clientIp, log: log.child({ requestId }), db, principal, config, auth };
   };
   const kit: RestKit = { contextFor, log };
+  const apiRoutes = [...healthRoutes(config, db), ...authRoutes(kit, auth.keys), ...issueRoutes(kit)];
 
   return createYoga<NodeServerContext, RequestContext>({
     schema,
@@ -61,7 +63,7 @@ export function createServer({ config, db, log, auth }: ServerDependencies): Ser
       },
       useRequestLog({ log }),
       useInputErrors(),
-      useRoutes([...healthRoutes(config, db), ...authRoutes(kit, auth.keys), ...issueRoutes(kit)]),
+      useRoutes([...apiRoutes, ...(config.viewApis ? swaggerRoutes(apiRoutes) : [])]),
     ],
     context: ({ request }) => contextFor(request),
   });

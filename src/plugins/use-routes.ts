@@ -2,12 +2,20 @@ import type { Plugin } from 'graphql-yoga';
 
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
+/** An OpenAPI 3.1 Operation Object, written beside the handler it describes. */
+export type OperationDoc = Record<string, unknown> & { summary: string; responses: Record<string, unknown> };
+
 /** A plain HTTP endpoint served beside `/graphql`. */
 export interface Route {
   /** The path, with `{name}` placeholders for one path segment each. */
   path: string;
   /** Methods the route answers; HEAD is implied by GET. */
   methods: Partial<Record<Method, (request: Request, params: Record<string, string>) => Promise<Response> | Response>>;
+  /**
+   * The OpenAPI description of each method, for routes of the public API.
+   * The published document is built from these, so it cannot drift.
+   */
+  docs?: Partial<Record<Method, OperationDoc>>;
 }
 
 interface CompiledRoute extends Route {

@@ -1,6 +1,7 @@
 import type { KeyStore } from '../auth/keys.ts';
 import type { Route } from '../plugins/use-routes.ts';
 import { login } from '../services/auth.ts';
+import { errorResponse } from './openapi.ts';
 import { handle, type RestKit, readJsonObject } from './respond.ts';
 
 /**
@@ -27,11 +28,73 @@ export function authRoutes(kit: RestKit, keys: KeyStore): Route[] {
             );
           }),
       },
+      docs: {
+        POST: {
+          operationId: 'login',
+          tags: ['Authentication'],
+          summary: 'Sign in and get a session token',
+          description:
+            'Answers a JWT valid for the session timeout. A wrong user name and a wrong password fail alike; repeated failures are refused for a while (429).',
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['userName', 'password'],
+                  properties: {
+                    userName: { type: 'string', maxLength: 100 },
+                    password: { type: 'string', maxLength: 1024, format: 'password' },
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            '200': {
+              description: 'Signed in.',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['id', 'auth_token', 'expiresAt', 'roles'],
+                    properties: {
+                      id: { type: 'string', format: 'uuid', description: 'The user id.' },
+                      auth_token: { type: 'string', description: 'Send as `Authorization: Bearer <auth_token>`.' },
+                      expiresAt: { type: 'string', format: 'date-time' },
+                      roles: {
+                        type: 'array',
+                        items: { type: 'string', enum: ['ADMINISTRATOR', 'ISSUE_MANAGER', 'AUDITOR'] },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+            '400': errorResponse('The body is not a JSON object with userName and password.'),
+            '401': errorResponse('Invalid user name or password.'),
+            '429': errorResponse('Too many failed logins; see `Retry-After`.'),
+          },
+        },
+      },
     },
     {
       path: '/.well-known/jwks.json',
       methods: {
         GET: () => Response.json(keys.jwks(), { headers: { 'Cache-Control': 'public, max-age=300' } }),
+      },
+      docs: {
+        GET: {
+          operationId: 'jwks',
+          tags: ['Authentication'],
+          summary: 'Public keys that verify the server’s tokens (JWKS)',
+          responses: {
+            '200': {
+              description: 'A JSON Web Key Set of public keys.',
+              content: { 'application/json': { schema: { type: 'object', required: ['keys'] } } },
+            },
+          },
+        },
       },
     },
   ];

@@ -1,6 +1,7 @@
 import type { Issue } from '../generated/sqlite/client.ts';
 import type { Route } from '../plugins/use-routes.ts';
-import { allIssues, getIssue, pageIssues } from '../services/issues.ts';
+import { allIssues, getIssue, maxPageSize, pageIssues } from '../services/issues.ts';
+import { authErrors, errorResponse } from './openapi.ts';
 import { handle, type RestKit } from './respond.ts';
 
 /** An issue as RegScale's REST API spells it, which existing scripts read. */
@@ -83,6 +84,34 @@ export function issueRoutes(kit: RestKit): Route[] {
             return new Response(stream, { headers: jsonHeaders });
           }),
       },
+      docs: {
+        GET: {
+          operationId: 'getAllIssues',
+          tags: ['Issues'],
+          summary: 'Every issue the caller may read, as a JSON array',
+          description: `Streamed in id order, whatever the number of issues. With \`skip\` or \`take\`, one page instead (\`take\` at most ${maxPageSize}).`,
+          security: [{ bearerAuth: [] }],
+          parameters: [
+            { name: 'skip', in: 'query', required: false, schema: { type: 'integer', minimum: 0, default: 0 } },
+            {
+              name: 'take',
+              in: 'query',
+              required: false,
+              schema: { type: 'integer', minimum: 1, maximum: maxPageSize, default: 100 },
+            },
+          ],
+          responses: {
+            '200': {
+              description: 'The issues.',
+              content: {
+                'application/json': { schema: { type: 'array', items: { $ref: '#/components/schemas/Issue' } } },
+              },
+            },
+            '400': errorResponse('Invalid skip or take.'),
+            ...authErrors,
+          },
+        },
+      },
     },
     {
       path: '/api/issues/{id}',
@@ -91,6 +120,24 @@ export function issueRoutes(kit: RestKit): Route[] {
           handle(kit, request, async (ctx) =>
             Response.json(issueJson(await getIssue(ctx, id)), { headers: jsonHeaders }),
           ),
+      },
+      docs: {
+        GET: {
+          operationId: 'getIssue',
+          tags: ['Issues'],
+          summary: 'One issue',
+          security: [{ bearerAuth: [] }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } }],
+          responses: {
+            '200': {
+              description: 'The issue.',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Issue' } } },
+            },
+            '400': errorResponse('The id is not a positive integer.'),
+            ...authErrors,
+            '404': errorResponse('No issue with this id.'),
+          },
+        },
       },
     },
   ];
