@@ -64,6 +64,23 @@ const environment = z.object({
   SERVICE_ACCOUNT_EXPIRING_SOON_DAYS: integer(1, 365).default(14),
   REVOCATION_POLL_MS: integer(50, 60_000).default(500),
   USAGE_FLUSH_SECONDS: integer(1, 3600).default(5),
+  GRAPHQL_MAX_DEPTH: integer(1, 100).default(12),
+  GRAPHQL_MAX_ALIASES: integer(0, 1000).default(15),
+  GRAPHQL_MAX_DIRECTIVES: integer(0, 1000).default(10),
+  GRAPHQL_MAX_TOKENS: integer(10, 100_000).default(2000),
+  GRAPHQL_MAX_COST: integer(1, 10_000_000).default(5000),
+  MAX_BODY_BYTES: integer(1024, 100 * 1024 * 1024).default(100 * 1024),
+  MAX_URL_LENGTH: integer(256, 65_536).default(8192),
+  REQUEST_TIMEOUT_MS: integer(100, 600_000).default(30_000),
+  CORS_ORIGINS: z
+    .string()
+    .trim()
+    .default('')
+    .refine(
+      (v) => v === '' || v === '*' || v.split(',').every((o) => /^https?:\/\/[^/\s]+$/.test(o.trim())),
+      'must be empty, * or a comma-separated list of origins like https://app.example.com',
+    ),
+  RATE_LIMIT_PER_MINUTE: integer(0, 1_000_000).default(600),
 });
 
 export type Environment = Record<string, string | undefined>;
@@ -96,6 +113,20 @@ export interface Config {
     /** How long the first refusal lasts; it doubles with each further failure, up to 15 minutes. */
     lockoutSeconds: number;
   };
+  http: {
+    /** Largest request body accepted (413 above; 411 without Content-Length). */
+    maxBodyBytes: number;
+    /** Longest URL accepted (414 above). */
+    maxUrlLength: number;
+    /** A request idle (nothing received or sent) this long is ended. */
+    requestTimeoutMs: number;
+    /** Origins allowed by CORS: none (same-origin only), a list, or '*'. */
+    corsOrigins: string[] | '*';
+    /** Requests a minute per credential (or per address when anonymous); 0 turns limiting off. */
+    rateLimitPerMinute: number;
+  };
+  /** graphql-armor limits on every operation. */
+  graphql: { maxDepth: number; maxAliases: number; maxDirectives: number; maxTokens: number; maxCost: number };
   serviceAccounts: {
     /** Longest lifetime of a service-account token, in days. */
     maxDays: number;
@@ -146,6 +177,25 @@ export function loadConfig(env: Environment = process.env): Config {
       clockToleranceSeconds: e.JWT_CLOCK_TOLERANCE_SECONDS,
       lockoutThreshold: e.LOGIN_LOCKOUT_THRESHOLD,
       lockoutSeconds: e.LOGIN_LOCKOUT_SECONDS,
+    },
+    http: {
+      maxBodyBytes: e.MAX_BODY_BYTES,
+      maxUrlLength: e.MAX_URL_LENGTH,
+      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+      corsOrigins:
+        e.CORS_ORIGINS === '*'
+          ? '*'
+          : e.CORS_ORIGINS.split(',')
+              .map((o) => o.trim())
+              .filter(Boolean),
+      rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    },
+    graphql: {
+      maxDepth: e.GRAPHQL_MAX_DEPTH,
+      maxAliases: e.GRAPHQL_MAX_ALIASES,
+      maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
+      maxTokens: e.GRAPHQL_MAX_TOKENS,
+      maxCost: e.GRAPHQL_MAX_COST,
     },
     serviceAccounts: {
       maxDays: e.SERVICE_ACCOUNT_MAX_DAYS,

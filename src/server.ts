@@ -1,3 +1,5 @@
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Auth } from './auth/runtime.ts';
 import type { Config } from './config.ts';
@@ -5,9 +7,14 @@ import type { RequestContext } from './context.ts';
 import type { Db } from './db/client.ts';
 import { healthRoutes } from './health.ts';
 import type { Logger } from './logger.ts';
-import { useInputErrors } from './plugins/use-input-errors.ts';
+import { useArmor } from './plugins/use-armor.ts';
+import { useDiscoverability } from './plugins/use-discoverability.ts';
+import { useErrorCodes } from './plugins/use-error-codes.ts';
+import { useHttpLimits } from './plugins/use-http-limits.ts';
+import { useRateLimit } from './plugins/use-rate-limit.ts';
 import { requestIdOf, useRequestLog } from './plugins/use-request-log.ts';
 import { useRoutes } from './plugins/use-routes.ts';
+import { useSecurityHeaders } from './plugins/use-security-headers.ts';
 import { authRoutes } from './rest/auth.ts';
 import { issueRoutes } from './rest/issues.ts';
 import type { RestKit } from './rest/respond.ts';
@@ -29,6 +36,7 @@ interface NodeServerContext {
 export type Server = YogaServerInstance<NodeServerContext, RequestContext>;
 
 const clientAddresses = new WeakMap<Request, string>();
+const clientIp = (request: Request) => clientAddresses.get(request) ?? 'unknown';
 
 /**
  * Builds the HTTP application (GraphQL at `/graphql`, REST and health
@@ -39,10 +47,18 @@ export function createServer({ config, db, log, auth }: ServerDependencies): Ser
   /** The one context factory, for GraphQL and REST alike; it authenticates the request. */
   const contextFor = async (request: Request): Promise<RequestContext> => {
     const requestId = requestIdOf(request);
-    const clientIp = clientAddresses.get(request) ?? 'unknown';
     const principal = await auth.authenticate(request);
-    if (principal?.kind === 'serviceAccount') auth.usage.record(principal, clientIp, auth.now());
-    return { request, requestId, clientIp, log: log.child({ requestId }), db, principal, config, auth };
+    if (principal?.kind === 'serviceAccount') auth.usage.record(principal, clientIp(request), auth.now());
+    return {
+      request,
+      requestId,
+      clientIp: clientIp(request),
+      log: log.child({ requestId }),
+      db,
+      principal,
+      config,
+      auth,
+    };
   };
   const kit: RestKit = { contextFor, log };
   const apiRoutes = [...healthRoutes(config, db), ...authRoutes(kit, auth.keys), ...issueRoutes(kit)];
@@ -51,9 +67,17 @@ export function createServer({ config, db, log, auth }: ServerDependencies): Ser
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    graphiql: config.viewApis ? { title: 'GRC API' } : false,
+    // GraphiQL bundled with the server (no CDN), only when API contracts are published.
+    graphiql: config.viewApis ? { title: 'GRC API', headers: JSON.stringify({ 'x-graphql-yoga-csrf': '1' }) } : false,
+    renderGraphiQL,
     logging: log,
     maskedErrors: true,
+    // One operation per request: batched arrays are refused.
+    batching: false,
+    cors:
+      config.http.corsOrigins === '*' || config.http.corsOrigins.length > 0
+        ? { origin: config.http.corsOrigins, credentials: false, methods: ['GET', 'POST'], maxAge: 600 }
+        : false,
     plugins: [
       {
         onRequest({ request, serverContext }) {
@@ -62,7 +86,13 @@ export function createServer({ config, db, log, auth }: ServerDependencies): Ser
         },
       },
       useRequestLog({ log }),
-      useInputErrors(),
+      useSecurityHeaders(),
+      useHttpLimits(config.http),
+      useRateLimit({ perMinute: config.http.rateLimitPerMinute, clientIp, exempt: ['/healthz', '/readyz'] }),
+      useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
+      ...useArmor(config.graphql),
+      ...(config.viewApis ? [] : useDiscoverability()),
+      useErrorCodes(),
       useRoutes([...apiRoutes, ...(config.viewApis ? swaggerRoutes(apiRoutes) : [])]),
     ],
     context: ({ request }) => contextFor(request),

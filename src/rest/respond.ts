@@ -1,5 +1,6 @@
 import type { RequestContext } from '../context.ts';
-import { AppError, BadUserInputError } from '../errors.ts';
+import { isDatabaseUnavailable } from '../db/errors.ts';
+import { AppError, BadUserInputError, ServiceUnavailableError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { requestIdOf } from '../plugins/use-request-log.ts';
 
@@ -33,6 +34,11 @@ export async function handle(
   } catch (error) {
     if (error instanceof AppError) return errorResponse(error.status, error.code, error.message, error.headers);
     const requestId = requestIdOf(request);
+    if (isDatabaseUnavailable(error)) {
+      kit.log.warn({ err: (error as Error).message, requestId }, 'database unavailable');
+      const unavailable = new ServiceUnavailableError();
+      return errorResponse(unavailable.status, unavailable.code, unavailable.message, unavailable.headers);
+    }
     kit.log.error({ err: error, requestId }, 'unexpected error in REST handler');
     return errorResponse(500, 'INTERNAL_SERVER_ERROR', `Unexpected error (request id ${requestId})`);
   }

@@ -116,7 +116,9 @@ export async function startServerProcess(
 }
 
 /** Runs the server expecting it to fail at start-up; resolves with its exit code and output. */
-export async function failedStart(env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
+export async function failedStart(
+  env: Record<string, string>,
+): Promise<{ code: number | null; out: string; err: string }> {
   let server: ServerProcess;
   try {
     server = await startServerProcess(env, 20_000);

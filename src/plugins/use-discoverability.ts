@@ -1,0 +1,64 @@
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
+import { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+
+/**
+ * Rewrites a validation message so it names no type and suggests nothing:
+ * `Cannot query field "x" on type "Query". Did you mean "y"?` becomes
+ * `Cannot query field "x".`
+ */
+export function withoutSchemaHints(message: string): string {
+  return message
+    .replace(/ Did you mean .*$/s, '')
+    .replace(/ on type "[^"]*"/g, '')
+    .replace(/ on field "[^"]*"/g, '')
+    .replace(/ of (?:required )?type "[^"]*"/g, '')
+    .replace(/ (?:for|to) type "[^"]*"/g, '')
+    .replace(/ used in position expecting type "[^"]*"/g, ' used in a position of another type')
+    .replace(/Unknown type "[^"]*"/g, 'Unknown type')
+    .replace(/Expected type "[^"]*"/g, 'Expected another type')
+    .replace(/"[A-Za-z_][\w]*\.[A-Za-z_]\w*"/g, 'a field')
+    .replace(/type "[^"]*"/g, 'a type');
+}
+
+function scrub(errors: readonly GraphQLError[]): GraphQLError[] {
+  return errors.map(
+    (error) =>
+      new GraphQLError(withoutSchemaHints(error.message), {
+        nodes: error.nodes,
+        extensions: { ...error.extensions, code: error.extensions?.code ?? 'GRAPHQL_VALIDATION_FAILED' },
+      }),
+  );
+}
+
+/**
+ * With VIEW_APIS=false the endpoint gives no schema hints at all:
+ * introspection (`__schema`, `__type`, wherever they appear, aliased or in
+ * fragments) is refused, and validation errors lose type names and "Did
+ * you mean" suggestions. `__typename` stays: clients need it.
+ */
+export function useDiscoverability(): Plugin[] {
+  return [
+    useDisableIntrospection() as Plugin,
+    {
+      onValidate() {
+        return ({ result, setResult }) => {
+          if (result.length > 0) setResult(scrub(result as readonly GraphQLError[]));
+        };
+      },
+      onExecute() {
+        return {
+          onExecuteDone({ result, setResult }) {
+            // Variable coercion errors name input types too.
+            if ('errors' in result && result.errors?.length) {
+              setResult({
+                ...result,
+                errors: result.errors.map((e) => Object.assign(e, { message: withoutSchemaHints(e.message) })),
+              });
+            }
+          },
+        };
+      },
+    },
+  ];
+}
