@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { createDb } from './db/client.ts';
 import { applyMigrations } from './db/migrate.ts';
 import { createLogger } from './logger.ts';
+import { withRequestTimeout } from './request-timeout.ts';
 import { createServer } from './server.ts';
 import { ensureFirstAdministrator } from './services/bootstrap.ts';
 
@@ -58,7 +59,11 @@ const keyRefresh = setInterval(() => void auth.keys.refreshIfChanged(), 60_000);
 keyRefresh.unref();
 
 const yoga = createServer({ config, db, log, auth });
-const server = createHttpServer(yoga);
+const server = createHttpServer(withRequestTimeout(yoga, config.http.requestTimeoutMs));
+// A connection that sends or receives nothing for this long is closed (slow clients, stalled streams).
+server.timeout = config.http.requestTimeoutMs;
+server.headersTimeout = Math.min(config.http.requestTimeoutMs, 60_000);
+server.requestTimeout = config.http.requestTimeoutMs;
 server.on('error', (error) => fail(`cannot listen on ${config.host}:${config.port}: ${error.message}`));
 server.listen(config.port, config.host, () => {
   const { port } = server.address() as AddressInfo;

@@ -164,31 +164,18 @@ export async function listIssues<Include extends Prisma.IssueInclude | undefined
   const cursor = cursorText ? decodeCursor(cursorText, order, forward ? 'after' : 'before') : null;
 
   const where = whereOf(filter, ctx.config.provider);
-  const and: Prisma.IssueWhereInput[] = [where];
-  if (cursor) and.push(keyset(column, nullable, desc, forward, cursor));
-
-  // Scanning backwards reverses every direction; nulls then come first.
-  const scanDesc = desc !== !forward;
-  const orderBy: Prisma.IssueOrderByWithRelationInput[] = [
-    ...(column === 'id'
-      ? []
-      : [
-          {
-            [column]: nullable
-              ? { sort: scanDesc ? 'desc' : 'asc', nulls: forward ? 'last' : 'first' }
-              : scanDesc
-                ? 'desc'
-                : 'asc',
-          },
-        ]),
-    { id: column === 'id' ? (scanDesc ? 'desc' : 'asc') : forward ? 'asc' : 'desc' },
-  ];
-  const rows = (await ctx.db.issue.findMany({
-    ...(query as object),
-    where: { AND: and },
-    orderBy,
-    take: size + 1,
-  })) as unknown as (Prisma.IssueGetPayload<{ include: Include }> & Record<string, unknown>)[];
+  const rows: (Prisma.IssueGetPayload<{ include: Include }> & Record<string, unknown>)[] = [];
+  // Each part is one index range in scan order; later parts only fill what is left of the page.
+  for (const part of scanParts(column, nullable, desc, forward, cursor)) {
+    if (rows.length > size) break;
+    const found = await ctx.db.issue.findMany({
+      ...(query as object),
+      where: { AND: [where, part.where] },
+      orderBy: part.orderBy,
+      take: size + 1 - rows.length,
+    });
+    rows.push(...(found as unknown as typeof rows));
+  }
   const more = rows.length > size;
   const page = rows.slice(0, size);
   if (!forward) page.reverse();
@@ -205,37 +192,55 @@ export async function listIssues<Include extends Prisma.IssueInclude | undefined
   };
 }
 
+interface ScanPart {
+  where: Prisma.IssueWhereInput;
+  orderBy: Prisma.IssueOrderByWithRelationInput[];
+}
+
 /**
- * The rows strictly after (forward) or before (backward) the cursor, in the
- * order: column (asc or desc, nulls last), then id ascending. The leading
- * `>=`/`<=` on the column gives the database an index range to start from.
+ * The rows after (forward) or before (backward) the cursor, as a sequence
+ * of queries that are each a plain range of an index on (column, id): the
+ * rest of the cursor's own value (by id), then the values beyond it, then
+ * the nulls, which come last in the order. A single query with an OR
+ * across these would make the database scan from the start of the column's
+ * value (slow on a column with few values, like severity).
  */
-function keyset(
+function scanParts(
   column: string,
   nullable: boolean,
   desc: boolean,
   forward: boolean,
-  cursor: Cursor,
-): Prisma.IssueWhereInput {
-  const value = typeof cursor.v === 'string' ? new Date(cursor.v) : cursor.v;
+  cursor: Cursor | null,
+): ScanPart[] {
+  const scanDesc = desc !== !forward;
+  const dir = (d: boolean) => (d ? ('desc' as const) : ('asc' as const));
   if (column === 'id') {
-    const scanDesc = desc !== !forward;
-    return { id: scanDesc ? { lt: cursor.id } : { gt: cursor.id } };
+    return [
+      {
+        where: cursor ? { id: scanDesc ? { lt: cursor.id } : { gt: cursor.id } } : {},
+        orderBy: [{ id: dir(scanDesc) }],
+      },
+    ];
   }
-  if (value === null) {
-    // The cursor sits among the null values, which come last.
-    return forward
-      ? { [column]: null, id: { gt: cursor.id } }
-      : { OR: [{ [column]: { not: null } }, { [column]: null, id: { lt: cursor.id } }] };
+  // Ties on the column are broken by id ascending; scanning backwards reverses it.
+  const byId = [{ id: dir(!forward) }];
+  const byColumn = [{ [column]: dir(scanDesc) }, { id: dir(!forward) }];
+  const nonNull: ScanPart = { where: nullable ? { [column]: { not: null } } : {}, orderBy: byColumn };
+  const nulls: ScanPart = { where: { [column]: null }, orderBy: byId };
+  const idBeyond = (id: number) => ({ id: forward ? { gt: id } : { lt: id } });
+
+  if (!cursor) {
+    if (!nullable) return [nonNull];
+    return forward ? [nonNull, nulls] : [nulls, nonNull];
   }
-  // Towards larger column values: forward on ascending, backward on descending.
-  const up = desc !== forward;
-  const past = up ? { gt: value } : { lt: value };
-  const from = up ? { gte: value } : { lte: value };
-  const sameValue = { [column]: value, id: forward ? { gt: cursor.id } : { lt: cursor.id } };
-  const beyond: Prisma.IssueWhereInput = { [column]: from, OR: [{ [column]: past }, sameValue] };
-  // Forward, the null values still lie ahead; backward, they lie behind.
-  return nullable && forward ? { OR: [beyond, { [column]: null }] } : beyond;
+  if (cursor.v === null) {
+    const restOfNulls = { where: { [column]: null, ...idBeyond(cursor.id) }, orderBy: byId };
+    return forward ? [restOfNulls] : [restOfNulls, nonNull];
+  }
+  const value = typeof cursor.v === 'string' ? new Date(cursor.v) : cursor.v;
+  const sameValue = { where: { [column]: value, ...idBeyond(cursor.id) }, orderBy: byId };
+  const beyond = { where: { [column]: scanDesc ? { lt: value } : { gt: value } }, orderBy: byColumn };
+  return forward && nullable ? [sameValue, beyond, nulls] : [sameValue, beyond];
 }
 
 async function findIssue(ctx: ServiceContext, id: unknown) {

@@ -1,0 +1,20 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+
+/**
+ * Bounds the time to an answer: a request that has no response started
+ * within `ms` (a slow client, a slow query) gets 503 REQUEST_TIMEOUT and its
+ * connection closed. A response already streaming is left to the socket's
+ * idle timeout instead, so a long getAll is not cut while it makes progress.
+ */
+export function withRequestTimeout(handler: RequestListener, ms: number): RequestListener {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const timer = setTimeout(() => {
+      if (res.headersSent) return;
+      res.writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': '1', Connection: 'close' });
+      res.end(JSON.stringify({ error: { code: 'REQUEST_TIMEOUT', message: `No answer within ${ms} ms` } }));
+      req.destroy();
+    }, ms);
+    res.once('close', () => clearTimeout(timer));
+    handler(req, res);
+  };
+}
