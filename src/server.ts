@@ -71,7 +71,7 @@ export function createServer({ config, db, log, auth }: ServerDependencies): Ser
     graphiql: config.viewApis ? { title: 'GRC API', headers: JSON.stringify({ 'x-graphql-yoga-csrf': '1' }) } : false,
     renderGraphiQL,
     logging: log,
-    maskedErrors: true,
+    maskedErrors: { isDev: false },
     // One operation per request: batched arrays are refused.
     batching: false,
     cors:

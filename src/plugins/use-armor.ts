@@ -10,11 +10,18 @@ import type { Config } from '../config.ts';
  */
 export function useArmor(limits: Config['graphql']): Plugin[] {
   const armor = new EnvelopArmor({
-    maxDepth: { n: limits.maxDepth, flattenFragments: true, exposeLimits: false },
-    maxAliases: { n: limits.maxAliases, exposeLimits: false },
-    maxDirectives: { n: limits.maxDirectives, exposeLimits: false },
-    maxTokens: { n: limits.maxTokens, exposeLimits: false },
-    costLimit: { maxCost: limits.maxCost, objectCost: 2, scalarCost: 1, depthCostFactor: 1.5, exposeLimits: false },
+    maxDepth: { n: limits.maxDepth, flattenFragments: true, exposeLimits: false, errorMessage: 'Query too deep.' },
+    maxAliases: { n: limits.maxAliases, exposeLimits: false, errorMessage: 'Too many aliases.' },
+    maxDirectives: { n: limits.maxDirectives, exposeLimits: false, errorMessage: 'Too many directives.' },
+    maxTokens: { n: limits.maxTokens, exposeLimits: false, errorMessage: 'Query too large.' },
+    costLimit: {
+      maxCost: limits.maxCost,
+      objectCost: 2,
+      scalarCost: 1,
+      depthCostFactor: 1.5,
+      exposeLimits: false,
+      errorMessage: 'Query too costly.',
+    },
     blockFieldSuggestion: { enabled: false },
   });
   return armor.protect().plugins as Plugin[];

@@ -41,6 +41,18 @@ export function useDiscoverability(): Plugin[] {
   return [
     useDisableIntrospection() as Plugin,
     {
+      // No GraphiQL page: a browser asking for one gets a plain 404.
+      onRequest({ request, url, endResponse }) {
+        if (
+          url.pathname === '/graphql' &&
+          request.method === 'GET' &&
+          request.headers.get('accept')?.includes('text/html')
+        ) {
+          endResponse(
+            new Response('Not found', { status: 404, headers: { 'Content-Type': 'text/plain; charset=utf-8' } }),
+          );
+        }
+      },
       onValidate() {
         return ({ result, setResult }) => {
           if (result.length > 0) setResult(scrub(result as readonly GraphQLError[]));

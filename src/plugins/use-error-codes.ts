@@ -39,6 +39,23 @@ function shape(error: GraphQLError, ctx: RequestContext): GraphQLError {
   });
 }
 
+/** Codes for the errors yoga and graphql-armor raise without one, by message. */
+const knownMessages: [RegExp, string, number][] = [
+  [/CSRF/i, 'CSRF_PREVENTED', 403],
+  [/subscription/i, 'OPERATION_NOT_SUPPORTED', 400],
+  [/^(Syntax Error: )?(Query too (deep|large|costly)|Too many (aliases|directives))/, 'GRAPHQL_VALIDATION_FAILED', 400],
+];
+
+type ErrorJson = { message: string; extensions?: Record<string, unknown> };
+
+/** Gives a serialised error a code and drops internals (`originalError`). */
+function finish(error: ErrorJson): ErrorJson {
+  const { originalError: _dropped, ...extensions } = error.extensions ?? {};
+  if (extensions.code) return { ...error, extensions };
+  const [, code, status] = knownMessages.find(([pattern]) => pattern.test(error.message)) ?? [null, 'BAD_REQUEST', 400];
+  return { ...error, extensions: { ...extensions, code, http: { status, ...(extensions.http as object) } } };
+}
+
 /**
  * Every GraphQL error leaves with an `extensions.code`: variable coercion
  * failures become BAD_USER_INPUT with the field, like our own validation;
@@ -48,6 +65,24 @@ function shape(error: GraphQLError, ctx: RequestContext): GraphQLError {
  */
 export function useErrorCodes(): Plugin<RequestContext> {
   return {
+    onResultProcess({ result, setResult }) {
+      if (Array.isArray(result) || !result || typeof result !== 'object' || !('errors' in result)) return;
+      const errors = (result as { errors?: readonly GraphQLError[] }).errors;
+      if (!errors?.length) return;
+      setResult({
+        ...result,
+        errors: errors.map((e) => {
+          const json = (typeof e.toJSON === 'function' ? e.toJSON() : e) as ErrorJson;
+          return new GraphQLError(json.message, {
+            nodes: e.nodes,
+            source: e.source,
+            positions: e.positions,
+            path: e.path,
+            extensions: finish(json).extensions,
+          });
+        }),
+      });
+    },
     onExecute({ args }) {
       const ctx = args.contextValue as RequestContext;
       return {

@@ -13,8 +13,9 @@ const problem = (status: number, code: string, message: string) =>
 /**
  * Refuses oversized requests before anything reads them: a URL longer than
  * `maxUrlLength` (414), a body declared larger than `maxBodyBytes` (413),
- * and a body without a declared length (411): a chunked upload could
- * otherwise grow past the limit while being read.
+ * and a chunked body without a declared length (411): it could otherwise
+ * grow past the limit while being read. (Over HTTP/1.1 a body has one or
+ * the other.)
  */
 export function useHttpLimits({ maxBodyBytes, maxUrlLength }: HttpLimitsOptions): Plugin {
   return {

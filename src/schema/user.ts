@@ -84,7 +84,7 @@ builder.queryFields((t) => ({
     description: 'One user by id, or null. Signed-in administrators only.',
     authScopes: { $all: adminOnly },
     args: { id: t.arg.id({ required: true, description: 'The user id.' }) },
-    resolve: (query, _root, { id }, { db }) => db.user.findUnique({ ...query, where: { id: String(id) } }),
+    resolve: (query, _root, { id }, { db }) => db.user.findUnique({ ...query, where: { id: users.parseUserId(id) } }),
   }),
 }));
 

@@ -3,7 +3,7 @@ import type { RequestContext } from '../context.ts';
 import { BadUserInputError } from '../errors.ts';
 import type { Prisma } from '../generated/sqlite/client.ts';
 import { requirePermission } from './permissions.ts';
-import { parseInput } from './validate.ts';
+import { parseInput, string } from './validate.ts';
 
 /** What a service function needs of the request it serves. */
 export type ServiceContext = Pick<
@@ -50,9 +50,9 @@ export async function recordAudit(ctx: ServiceContext, record: AuditRecord): Pro
 
 const auditFilter = z
   .object({
-    actor: z.string().trim().min(1).max(200).nullish(),
+    actor: string().trim().min(1).max(200).nullish(),
     serviceAccountId: z.number().int().positive().nullish(),
-    action: z.string().trim().min(1).max(100).nullish(),
+    action: string().trim().min(1).max(100).nullish(),
     since: z.coerce.date().nullish(),
     until: z.coerce.date().nullish(),
   })

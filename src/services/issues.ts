@@ -401,17 +401,15 @@ export function allIssues(ctx: ServiceContext): AsyncGenerator<Prisma.IssueGetPa
   })();
 }
 
+/** A whole number written in decimal digits (query strings are text: no `0x10`, `1e3` or `1.0`). */
+const wholeNumber = z
+  .union([z.number(), z.string().regex(/^\d{1,10}$/, 'must be a whole number')], { error: 'must be a whole number' })
+  .transform(Number)
+  .pipe(z.number().int('must be a whole number'));
+
 const pageParams = z.object({
-  skip: z.coerce
-    .number({ error: 'must be a number' })
-    .int('must be an integer')
-    .min(0, 'must be 0 or more')
-    .max(1e9, 'is too large'),
-  take: z.coerce
-    .number({ error: 'must be a number' })
-    .int('must be an integer')
-    .min(1, 'must be at least 1')
-    .max(maxPageSize, `must be at most ${maxPageSize}`),
+  skip: wholeNumber.pipe(z.number().min(0, 'must be 0 or more').max(1e9, 'is too large')),
+  take: wholeNumber.pipe(z.number().min(1, 'must be at least 1').max(maxPageSize, `must be at most ${maxPageSize}`)),
 });
 
 /** A page of issues in id order by offset, for REST clients that page with `skip` and `take`. */

@@ -30,8 +30,13 @@ const updateUserInput = z.object({
   displayName: displayName.nullish(),
 });
 
+/** A user id (UUID) from input; BAD_USER_INPUT otherwise. */
+export function parseUserId(id: unknown): string {
+  return parseInput(userId, id, 'id');
+}
+
 async function findUser(ctx: ServiceContext, id: unknown) {
-  const parsed = parseInput(userId, id, 'id');
+  const parsed = parseUserId(id);
   const user = await ctx.db.user.findUnique({ where: { id: parsed }, include: { roles: true } });
   if (!user) throw new NotFoundError('User not found');
   return user;

@@ -13,7 +13,13 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown, prefi
   throw new BadUserInputError(`${path || 'input'}: ${issue?.message ?? 'invalid value'}`, path || undefined);
 }
 
-/** A string input: missing is "is required", another type "must be a string". */
+/**
+ * A string input: missing is "is required", another type "must be a
+ * string", and NUL characters are refused (PostgreSQL cannot store them,
+ * and no text of ours needs them).
+ */
 export function string() {
-  return z.string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') });
+  return z
+    .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+    .refine((v) => !v.includes('\u0000'), 'must not contain NUL characters');
 }
