@@ -90,7 +90,14 @@ export const builder = new SchemaBuilder<{
 
 builder.addScalarType('DateTime', DateTimeResolver);
 
-export const RoleEnum = builder.enumType(Role, {
-  name: 'Role',
+export const RoleEnum = builder.enumType('Role', {
   description: 'What a user or a service-account token may do. Each rule names the roles it accepts.',
+  values: {
+    ADMINISTRATOR: {
+      value: Role.ADMINISTRATOR,
+      description: 'Manages users, roles and service accounts; reads and writes issues.',
+    },
+    ISSUE_MANAGER: { value: Role.ISSUE_MANAGER, description: 'Creates, updates, closes and deletes issues.' },
+    AUDITOR: { value: Role.AUDITOR, description: 'Reads issues; changes nothing.' },
+  } as const,
 });

@@ -7,14 +7,28 @@ import { builder } from './builder.ts';
 const read = { hasAnyRole: permissions.readIssues } as const;
 const write = { hasAnyRole: permissions.writeIssues } as const;
 
-const SeverityEnum = builder.enumType(IssueSeverity, {
-  name: 'IssueSeverity',
+const SeverityEnum = builder.enumType('IssueSeverity', {
   description: 'Severity of an issue, as RegScale grades findings.',
+  values: {
+    HIGH: { value: IssueSeverity.HIGH, description: 'I - High - Significant Deficiency.' },
+    MODERATE: { value: IssueSeverity.MODERATE, description: 'II - Moderate - Reportable Condition.' },
+    LOW: { value: IssueSeverity.LOW, description: 'III - Low - Other Weakness.' },
+    NOT_ASSIGNED: { value: IssueSeverity.NOT_ASSIGNED, description: 'IV - Not Assigned.' },
+  } as const,
 });
 
-const StatusEnum = builder.enumType(IssueStatus, {
-  name: 'IssueStatus',
+const StatusEnum = builder.enumType('IssueStatus', {
   description: 'Life cycle of an issue.',
+  values: {
+    DRAFT: { value: IssueStatus.DRAFT, description: 'Being written; not yet raised.' },
+    OPEN: { value: IssueStatus.OPEN, description: 'Raised and being worked on.' },
+    PENDING_VERIFICATION: {
+      value: IssueStatus.PENDING_VERIFICATION,
+      description: 'Fixed; the fix awaits verification.',
+    },
+    CLOSED: { value: IssueStatus.CLOSED, description: 'Resolved.' },
+    CANCELLED: { value: IssueStatus.CANCELLED, description: 'Withdrawn without resolution.' },
+  } as const,
 });
 
 export const IssueType = builder.prismaObject('Issue', {

@@ -1,6 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
 import { type Auth, createAuth } from '../../src/auth/runtime.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { createDb, type Db } from '../../src/db/client.ts';
@@ -32,6 +34,12 @@ export interface TestApp {
     variables?: Record<string, unknown>,
     token?: string,
   ): Promise<{ status: number; headers: Headers; body: { data?: T | null; errors?: GraphQLErrorJson[] } }>;
+  /** Runs a typed (generated) operation; its data is typed by the document. */
+  request<TResult, TVariables>(
+    document: TypedDocumentNode<TResult, TVariables>,
+    variables: TVariables,
+    token?: string,
+  ): Promise<{ status: number; body: { data?: TResult | null; errors?: GraphQLErrorJson[] } }>;
   /** Logs in through GraphQL and answers the token. */
   login(userName: string, password: string): Promise<string>;
   /** Creates a user directly through the API as the administrator; answers its id. */
@@ -99,6 +107,9 @@ export async function startTestApp(
         body: JSON.stringify({ query, variables }),
       });
       return { status: response.status, headers: response.headers, body: await response.json() };
+    },
+    request(document, variables, token) {
+      return app.graphql(print(document), variables as Record<string, unknown>, token);
     },
     async login(userName, password) {
       const { body } = await app.graphql<{ login: { token: string } }>(
