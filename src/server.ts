@@ -1,6 +1,7 @@
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { adminRoutes } from './admin/routes.ts';
 import type { Auth } from './auth/runtime.ts';
 import type { Config } from './config.ts';
 import type { RequestContext } from './context.ts';
@@ -93,7 +94,7 @@ export function createServer({ config, db, log, auth }: ServerDependencies): Ser
       ...useArmor(config.graphql),
       ...(config.viewApis ? [] : useDiscoverability()),
       useErrorCodes(),
-      useRoutes([...apiRoutes, ...(config.viewApis ? swaggerRoutes(apiRoutes) : [])]),
+      useRoutes([...apiRoutes, ...adminRoutes(), ...(config.viewApis ? swaggerRoutes(apiRoutes) : [])]),
     ],
     context: ({ request }) => contextFor(request),
   });
