@@ -81,6 +81,8 @@ const environment = z.object({
       'must be empty, * or a comma-separated list of origins like https://app.example.com',
     ),
   RATE_LIMIT_PER_MINUTE: integer(0, 1_000_000).default(600),
+  METRICS_ENABLED: booleanString.default(false),
+  TRUST_PROXY: booleanString.default(false),
 });
 
 export type Environment = Record<string, string | undefined>;
@@ -125,6 +127,10 @@ export interface Config {
     /** Requests a minute per credential (or per address when anonymous); 0 turns limiting off. */
     rateLimitPerMinute: number;
   };
+  /** Whether `GET /metrics` (Prometheus) is served. */
+  metricsEnabled: boolean;
+  /** Whether the client address is taken from `X-Forwarded-For` (behind a trusted proxy). */
+  trustProxy: boolean;
   /** graphql-armor limits on every operation. */
   graphql: { maxDepth: number; maxAliases: number; maxDirectives: number; maxTokens: number; maxCost: number };
   serviceAccounts: {
@@ -190,6 +196,8 @@ export function loadConfig(env: Environment = process.env): Config {
               .filter(Boolean),
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     },
+    metricsEnabled: e.METRICS_ENABLED,
+    trustProxy: e.TRUST_PROXY,
     graphql: {
       maxDepth: e.GRAPHQL_MAX_DEPTH,
       maxAliases: e.GRAPHQL_MAX_ALIASES,

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { createDb } from './db/client.ts';
 import { applyMigrations } from './db/migrate.ts';
 import { createLogger } from './logger.ts';
+import { Metrics } from './metrics.ts';
 import { withRequestTimeout } from './request-timeout.ts';
 import { createServer } from './server.ts';
 import { ensureFirstAdministrator } from './services/bootstrap.ts';
@@ -37,7 +38,8 @@ if (config.migrateOnStart) {
   }
 }
 
-const { db } = createDb(config.databaseUrl, { poolSize: config.dbPoolSize });
+const { db, pool } = createDb(config.databaseUrl, { poolSize: config.dbPoolSize });
+const metrics = config.metricsEnabled ? new Metrics(pool) : undefined;
 if (config.provider === 'sqlite') {
   // WAL lets readers run beside a writer and survives a killed process intact.
   await db.$queryRawUnsafe('PRAGMA journal_mode = WAL');
@@ -50,7 +52,7 @@ try {
 
 let auth: Auth;
 try {
-  auth = await createAuth(config, log, db);
+  auth = await createAuth(config, log, db, { onFailure: (reason) => metrics?.authFailures.inc({ reason }) });
 } catch (error) {
   fail(`cannot load the token signing keys: ${(error as Error).message}`);
 }
@@ -58,7 +60,7 @@ try {
 const keyRefresh = setInterval(() => void auth.keys.refreshIfChanged(), 60_000);
 keyRefresh.unref();
 
-const yoga = createServer({ config, db, log, auth });
+const yoga = createServer({ config, db, log, auth, metrics });
 const server = createHttpServer(withRequestTimeout(yoga, config.http.requestTimeoutMs));
 // A connection that sends or receives nothing for this long is closed (slow clients, stalled streams).
 server.timeout = config.http.requestTimeoutMs;

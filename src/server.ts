@@ -8,13 +8,14 @@ import type { RequestContext } from './context.ts';
 import type { Db } from './db/client.ts';
 import { healthRoutes } from './health.ts';
 import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
 import { useArmor } from './plugins/use-armor.ts';
 import { useDiscoverability } from './plugins/use-discoverability.ts';
 import { useErrorCodes } from './plugins/use-error-codes.ts';
 import { useHttpLimits } from './plugins/use-http-limits.ts';
 import { useRateLimit } from './plugins/use-rate-limit.ts';
-import { requestIdOf, useRequestLog } from './plugins/use-request-log.ts';
-import { useRoutes } from './plugins/use-routes.ts';
+import { requestIdOf, setActor, useRequestLog } from './plugins/use-request-log.ts';
+import { type Route, useRoutes } from './plugins/use-routes.ts';
 import { useSecurityHeaders } from './plugins/use-security-headers.ts';
 import { authRoutes } from './rest/auth.ts';
 import { issueRoutes } from './rest/issues.ts';
@@ -27,6 +28,8 @@ export interface ServerDependencies {
   db: Db;
   log: Logger;
   auth: Auth;
+  /** Served at /metrics when METRICS_ENABLED. */
+  metrics?: Metrics;
 }
 
 /** Node's request, present when the server runs behind `node:http`. */
@@ -44,12 +47,18 @@ const clientIp = (request: Request) => clientAddresses.get(request) ?? 'unknown'
  * routes) from its dependencies. It does not listen: `main.ts` does, tests
  * call `server.fetch`.
  */
-export function createServer({ config, db, log, auth }: ServerDependencies): Server {
+export function createServer({ config, db, log, auth, metrics }: ServerDependencies): Server {
   /** The one context factory, for GraphQL and REST alike; it authenticates the request. */
   const contextFor = async (request: Request): Promise<RequestContext> => {
     const requestId = requestIdOf(request);
     const principal = await auth.authenticate(request);
-    if (principal?.kind === 'serviceAccount') auth.usage.record(principal, clientIp(request), auth.now());
+    if (principal?.kind === 'serviceAccount') {
+      auth.usage.record(principal, clientIp(request), auth.now());
+      metrics?.tokenUses.inc({ service_account: String(principal.serviceAccountId) });
+      setActor(request, `service-account:${principal.serviceAccountId}`);
+    } else if (principal) {
+      setActor(request, `user:${principal.userId}`);
+    }
     return {
       request,
       requestId,
@@ -63,6 +72,20 @@ export function createServer({ config, db, log, auth }: ServerDependencies): Ser
   };
   const kit: RestKit = { contextFor, log };
   const apiRoutes = [...healthRoutes(config, db), ...authRoutes(kit, auth.keys), ...issueRoutes(kit)];
+  const metricsRoutes: Route[] =
+    config.metricsEnabled && metrics
+      ? [
+          {
+            path: '/metrics',
+            methods: {
+              GET: async () =>
+                new Response(await metrics.registry.metrics(), {
+                  headers: { 'Content-Type': metrics.registry.contentType },
+                }),
+            },
+          },
+        ]
+      : [];
 
   return createYoga<NodeServerContext, RequestContext>({
     schema,
@@ -82,11 +105,15 @@ export function createServer({ config, db, log, auth }: ServerDependencies): Ser
     plugins: [
       {
         onRequest({ request, serverContext }) {
-          const address = (serverContext as NodeServerContext | undefined)?.req?.socket?.remoteAddress;
+          // Behind a trusted proxy, the client is the address the proxy appended last.
+          const forwarded = config.trustProxy
+            ? request.headers.get('x-forwarded-for')?.split(',').at(-1)?.trim()
+            : undefined;
+          const address = forwarded || (serverContext as NodeServerContext | undefined)?.req?.socket?.remoteAddress;
           if (address) clientAddresses.set(request, address);
         },
       },
-      useRequestLog({ log }),
+      useRequestLog({ log, metrics }),
       useSecurityHeaders(),
       useHttpLimits(config.http),
       useRateLimit({ perMinute: config.http.rateLimitPerMinute, clientIp, exempt: ['/healthz', '/readyz'] }),
@@ -94,7 +121,12 @@ export function createServer({ config, db, log, auth }: ServerDependencies): Ser
       ...useArmor(config.graphql),
       ...(config.viewApis ? [] : useDiscoverability()),
       useErrorCodes(),
-      useRoutes([...apiRoutes, ...adminRoutes(), ...(config.viewApis ? swaggerRoutes(apiRoutes) : [])]),
+      useRoutes([
+        ...apiRoutes,
+        ...adminRoutes(),
+        ...metricsRoutes,
+        ...(config.viewApis ? swaggerRoutes(apiRoutes) : []),
+      ]),
     ],
     context: ({ request }) => contextFor(request),
   });

@@ -17,6 +17,8 @@ export interface AuthenticatorOptions {
   check?: (claims: TokenClaims) => string | null;
   /** Told of every refused token whose claims are known (expired ones), for auditing. */
   onExpired?: (claims: TokenClaims, request: Request) => void;
+  /** Told of every refusal's reason (for metrics). */
+  onRefused?: (reason: string) => void;
 }
 
 export function principalOf(claims: TokenClaims): Principal {
@@ -37,8 +39,9 @@ export function principalOf(claims: TokenClaims): Principal {
  * token of ours is refused with `UnauthenticatedError`. The reason is
  * logged, the token never is.
  */
-export function createAuthenticator({ tokens, log, check, onExpired }: AuthenticatorOptions) {
+export function createAuthenticator({ tokens, log, check, onExpired, onRefused }: AuthenticatorOptions) {
   const refuse = (reason: string, extra: Record<string, unknown> = {}): never => {
+    onRefused?.(reason);
     log.info({ reason, ...extra }, 'authentication refused');
     throw new UnauthenticatedError('Invalid or expired token');
   };

@@ -18,6 +18,8 @@ export interface Auth {
   authenticate: ReturnType<typeof createAuthenticator>;
   sessionTimeoutMs: number;
   now: () => Date;
+  /** Told of each refused token or failed login, by reason (for metrics). */
+  onFailure: (reason: string) => void;
   /** Stops the timers and writes pending usage counts. */
   stop(): Promise<void>;
 }
@@ -25,6 +27,8 @@ export interface Auth {
 export interface AuthOptions {
   /** The clock, replaceable in tests. */
   now?: () => Date;
+  /** Told of each refused token or failed login, by reason. */
+  onFailure?: (reason: string) => void;
 }
 
 /** One audit event per expired token a minute is enough to show the attempts. */
@@ -88,7 +92,8 @@ export async function createAuth(config: Config, log: Logger, db: Db, options: A
     throttle,
     revocations,
     usage,
-    authenticate: createAuthenticator({ tokens, log, check, onExpired }),
+    authenticate: createAuthenticator({ tokens, log, check, onExpired, onRefused: options.onFailure }),
+    onFailure: options.onFailure ?? (() => {}),
     sessionTimeoutMs: config.auth.sessionTimeoutMinutes * 60_000,
     now,
     async stop() {

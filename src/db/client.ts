@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaClient as PostgresClient } from '../generated/postgresql/client.ts';
 import { PrismaClient } from '../generated/sqlite/client.ts';
 import { type Provider, providerOf } from './provider.ts';
@@ -26,8 +27,12 @@ export interface DbOptions {
   onQuery?: (sql: string) => void;
 }
 
-/** Makes the Prisma client for a database URL, with the driver adapter of its provider. */
-export function createDb(url: string, options: DbOptions = {}): { db: Db; provider: Provider } {
+/**
+ * Makes the Prisma client for a database URL, with the driver adapter of
+ * its provider. For PostgreSQL the connection pool is ours (and answered),
+ * so that its use can be measured.
+ */
+export function createDb(url: string, options: DbOptions = {}): { db: Db; provider: Provider; pool?: pg.Pool } {
   const provider = providerOf(url);
   if (provider === 'sqlite') {
     const path = sqlitePath(url);
@@ -37,13 +42,16 @@ export function createDb(url: string, options: DbOptions = {}): { db: Db; provid
     const adapter = new PrismaBetterSqlite3({ url: `file:${path}`, timeout: 5000 });
     return { db: withQueryListener(new PrismaClient({ adapter, ...queryLog(options) }), options), provider };
   }
-  const adapter = new PrismaPg({
+  const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
   });
+  // A connection dropped by the server while idle must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  const adapter = new PrismaPg(pool, { disposeExternalPool: true });
   const db = new PostgresClient({ adapter, ...queryLog(options) }) as unknown as Db;
-  return { db: withQueryListener(db, options), provider };
+  return { db: withQueryListener(db, options), provider, pool };
 }
 
 function queryLog(options: DbOptions) {

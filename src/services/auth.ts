@@ -33,6 +33,7 @@ export async function login(ctx: ServiceContext, input: unknown): Promise<LoginR
   const { throttle } = ctx.auth;
   const decision = throttle.check(userKey, ctx.clientIp);
   if ('refuseForSeconds' in decision) {
+    ctx.auth.onFailure('login_throttled');
     await recordAudit(ctx, { action: 'auth.login.throttled', details: { userName } });
     throw new RateLimitedError(decision.refuseForSeconds, 'Too many failed logins: try again later');
   }
@@ -44,6 +45,7 @@ export async function login(ctx: ServiceContext, input: unknown): Promise<LoginR
     throttle.recordFailure(userKey, ctx.clientIp);
     const reason = !user ? 'unknown_user' : !passwordOk ? 'wrong_password' : 'inactive_user';
     ctx.log.info({ reason }, 'login failed');
+    ctx.auth.onFailure(`login_${reason}`);
     await recordAudit(ctx, {
       action: 'auth.login.failed',
       targetType: user ? 'User' : undefined,

@@ -7,6 +7,7 @@ import { type Auth, createAuth } from '../../src/auth/runtime.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { createDb, type Db } from '../../src/db/client.ts';
 import { createLogger } from '../../src/logger.ts';
+import { Metrics } from '../../src/metrics.ts';
 import { createServer, type Server } from '../../src/server.ts';
 import { ensureFirstAdministrator } from '../../src/services/bootstrap.ts';
 import { migratedDatabase, type TestDatabase } from './databases.ts';
@@ -80,11 +81,15 @@ export async function startTestApp(
   const logs: string[] = [];
   const log = createLogger(env.LOG_LEVEL ?? 'debug', { write: (line: string) => void logs.push(line) });
   const sql: string[] = [];
-  const { db } = createDb(config.databaseUrl, { poolSize: 5, onQuery: (q) => sql.push(q) });
+  const { db, pool } = createDb(config.databaseUrl, { poolSize: 5, onQuery: (q) => sql.push(q) });
+  const metrics = config.metricsEnabled ? new Metrics(pool) : undefined;
   await ensureFirstAdministrator(db, config.admin, log, () => {});
   const clock = { now: new Date() };
-  const auth = await createAuth(config, log, db, { now: () => clock.now });
-  const server = createServer({ config, db, log, auth });
+  const auth = await createAuth(config, log, db, {
+    now: () => clock.now,
+    onFailure: (reason) => metrics?.authFailures.inc({ reason }),
+  });
+  const server = createServer({ config, db, log, auth, metrics });
 
   const app: TestApp = {
     server,

@@ -207,8 +207,8 @@ async function revoke(account) {
   if (!confirm(`Revoke the token for “${account.purpose}”? Scripts using it stop working at once.`)) return;
   try {
     await graphql('mutation ($id: ID!) { revokeServiceAccount(id: $id) { id } }', { id: account.id });
-    say(`Revoked the token for “${account.purpose}”.`);
     await listView();
+    say(`Revoked the token for “${account.purpose}”.`);
   } catch (error) {
     say(error.message, true);
   }

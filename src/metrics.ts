@@ -1,0 +1,65 @@
+import type pg from 'pg';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * Prometheus metrics (prom-client): requests by route, operation and
+ * status, their latency, authentication failures by reason, service-account
+ * token uses, the PostgreSQL pool, and the process itself.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: 'grc_http_requests_total',
+    help: 'HTTP requests answered, by route, GraphQL operation and status.',
+    labelNames: ['method', 'route', 'operation', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly duration = new Histogram({
+    name: 'grc_http_request_duration_seconds',
+    help: 'Time to answer, by route, GraphQL operation and status.',
+    labelNames: ['route', 'operation', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly authFailures = new Counter({
+    name: 'grc_auth_failures_total',
+    help: 'Refused tokens and failed logins, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly tokenUses = new Counter({
+    name: 'grc_service_account_token_uses_total',
+    help: 'Requests made with a service-account token, by account.',
+    labelNames: ['service_account'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(pool?: pg.Pool) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'grc_' });
+    if (pool) {
+      const gauge = (name: string, help: string, read: () => number) =>
+        new Gauge({
+          name,
+          help,
+          registers: [this.registry],
+          collect() {
+            this.set(read());
+          },
+        });
+      gauge('grc_db_pool_connections', 'PostgreSQL connections open.', () => pool.totalCount);
+      gauge('grc_db_pool_idle_connections', 'PostgreSQL connections idle.', () => pool.idleCount);
+      gauge('grc_db_pool_waiting_requests', 'Queries waiting for a connection.', () => pool.waitingCount);
+    }
+  }
+}
+
+/** The route label of a path: known routes by their pattern, anything else `other` (bounded cardinality). */
+export function routeOf(pathname: string): string {
+  if (pathname === '/graphql' || pathname === '/healthz' || pathname === '/readyz' || pathname === '/metrics')
+    return pathname;
+  if (pathname === '/api/issues/getAll' || pathname === '/api/authentication/login') return pathname;
+  if (/^\/api\/issues\/[^/]+$/.test(pathname)) return '/api/issues/{id}';
+  if (pathname.startsWith('/admin')) return '/admin';
+  if (pathname.startsWith('/swagger')) return '/swagger';
+  return 'other';
+}

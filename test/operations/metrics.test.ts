@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminPassword, adminUserName, startTestApp, type TestApp } from '../support/app.ts';
+import { testProviders } from '../support/databases.ts';
+
+describe.each(testProviders)('metrics and request logs on %s', (provider) => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp(provider, { METRICS_ENABLED: 'true' });
+  });
+  afterAll(() => app.close());
+
+  it('counts requests by route, operation and status, auth failures, token uses and the pool', async () => {
+    const admin = await app.login(adminUserName, adminPassword);
+    await app.graphql('query Me { me { kind } }', {}, admin);
+    const { body } = await app.graphql<{ createServiceAccount: { token: string; serviceAccount: { id: string } } }>(
+      'mutation { createServiceAccount(input: { durationDays: 1, purpose: "Metrics" }) { token serviceAccount { id } } }',
+      {},
+      admin,
+    );
+    const sa = body.data?.createServiceAccount;
+    for (let i = 0; i < 3; i++) {
+      await app.fetch('/api/issues/getAll', { headers: { authorization: `Bearer ${sa?.token}` } });
+    }
+    await app.fetch('/api/issues/getAll', { headers: { authorization: `Bearer ${admin.slice(0, -2)}xx` } });
+    await app.graphql('mutation { login(userName: "nobody.at.all", password: "wrong") { token } }');
+
+    const response = await app.fetch('/metrics');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    const text = await response.text();
+    expect(text).toContain('grc_http_requests_total{method="POST",route="/graphql",operation="Me",status="200"} 1');
+    expect(text).toContain(
+      `grc_http_requests_total{method="GET",route="/api/issues/getAll",operation="-",status="200"} 3`,
+    );
+    expect(text).toMatch(
+      /grc_http_request_duration_seconds_bucket\{le="0.5",route="\/graphql",operation="Me",status="200"\} 1/,
+    );
+    expect(text).toContain('grc_auth_failures_total{reason="bad_signature"} 1');
+    expect(text).toContain('grc_auth_failures_total{reason="login_unknown_user"} 1');
+    expect(text).toContain(`grc_service_account_token_uses_total{service_account="${sa?.serviceAccount.id}"} 3`);
+    expect(text).toContain('grc_process_resident_memory_bytes');
+    if (provider === 'postgresql') expect(text).toMatch(/grc_db_pool_connections \d+/);
+    // Secrets never become labels.
+    expect(text).not.toContain(admin.split('.')[2]);
+  });
+
+  it('writes one JSON log line per request with id, operation, actor, status and duration', async () => {
+    const admin = await app.login(adminUserName, adminPassword);
+    app.logs.splice(0);
+    const response = await app.fetch('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}`, 'x-request-id': 'trace-me-123' },
+      body: JSON.stringify({ query: 'query WhoAmI { me { kind } }' }),
+    });
+    expect(response.headers.get('x-request-id')).toBe('trace-me-123');
+    const line = app.logs.map((l) => JSON.parse(l)).find((l) => l.msg === 'request' && l.requestId === 'trace-me-123');
+    expect(line).toMatchObject({
+      method: 'POST',
+      path: '/graphql',
+      operation: 'WhoAmI',
+      actor: expect.stringMatching(/^user:[0-9a-f-]{36}$/),
+      status: 200,
+      durationMs: expect.any(Number),
+    });
+  });
+});
+
+describe('metrics switched off', () => {
+  it('are not served', async () => {
+    const app = await startTestApp('sqlite');
+    try {
+      expect((await app.fetch('/metrics')).status).toBe(404);
+    } finally {
+      await app.close();
+    }
+  });
+});
