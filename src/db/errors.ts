@@ -16,7 +16,7 @@ const unavailableKinds = new Set([
   'DatabaseDoesNotExist',
 ]);
 const unavailableMessage =
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection terminated|connection timeout|timeout exceeded when trying to connect|Can't reach database|terminating connection|does not allow connections|database .* does not exist/i;
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection terminated|connection timeout|timeout exceeded when trying to connect|Can't reach database|terminating connection|does not allow connections|not currently accepting connections|database .* does not exist/i;
 
 /**
  * Whether an error means the database is down or unreachable (the request

@@ -1,0 +1,151 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freshDatabase, postgresAdminUrl, testProviders } from '../support/databases.ts';
+import { killAll, type ServerProcess, startServerProcess } from '../support/process.ts';
+
+const admin = { ADMIN_USERNAME: 'fault.admin', ADMIN_PASSWORD: 'fault admin password' };
+
+async function token(server: ServerProcess): Promise<string> {
+  const response = await fetch(`${server.url}/api/authentication/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ userName: admin.ADMIN_USERNAME, password: admin.ADMIN_PASSWORD }),
+  });
+  return (await response.json()).auth_token;
+}
+
+interface Outcome {
+  status: number;
+  code?: string;
+  id?: number;
+  title: string;
+  ms: number;
+}
+
+/** Writes issues one after another until stopped, recording every answer. */
+function writer(server: ServerProcess, bearer: string, prefix: string) {
+  const outcomes: Outcome[] = [];
+  let running = true;
+  const done = (async () => {
+    for (let i = 0; running; i++) {
+      const title = `${prefix} ${i}`;
+      const started = performance.now();
+      try {
+        const response = await fetch(`${server.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
+          body: JSON.stringify({
+            query: 'mutation ($t: String!) { createIssue(input: { title: $t }) { id } }',
+            variables: { t: title },
+          }),
+        });
+        const body = await response.json();
+        outcomes.push({
+          status: response.status,
+          code: body.errors?.[0]?.extensions?.code,
+          id: body.data?.createIssue ? Number(body.data.createIssue.id) : undefined,
+          title,
+          ms: performance.now() - started,
+        });
+      } catch {
+        outcomes.push({ status: 0, title, ms: performance.now() - started });
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+  })();
+  return {
+    outcomes,
+    stop: async () => {
+      running = false;
+      await done;
+    },
+  };
+}
+
+afterAll(killAll);
+
+describe.runIf(testProviders.includes('postgresql'))('PostgreSQL going away under load', () => {
+  it('fails fast with 503 while it is away, recovers by itself, and loses no acknowledged write', async () => {
+    const database = await freshDatabase('postgresql');
+    const name = new URL(database.url).pathname.slice(1);
+    const server = await startServerProcess({ DATABASE_URL: database.url, ...admin });
+    const adminClient = new pg.Client({ connectionString: postgresAdminUrl });
+    await adminClient.connect();
+    try {
+      const bearer = await token(server);
+      const load = writer(server, bearer, 'Under load');
+      await new Promise((r) => setTimeout(r, 800));
+
+      // Take the database away: no new connections, and the open ones cut.
+      await adminClient.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS false`);
+      await adminClient.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
+      const cutAt = load.outcomes.length;
+      await new Promise((r) => setTimeout(r, 2000));
+      expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
+      const whileDown = load.outcomes.slice(cutAt);
+
+      await adminClient.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`);
+      const restoredAt = load.outcomes.length;
+      await expect
+        .poll(() => load.outcomes.slice(restoredAt).some((o) => o.status === 200), { timeout: 15_000, interval: 100 })
+        .toBe(true);
+      await new Promise((r) => setTimeout(r, 300));
+      await load.stop();
+
+      // While down: refusals, not hangs, and never a 500.
+      const refused = whileDown.filter((o) => o.status !== 200);
+      expect(refused.length).toBeGreaterThan(0);
+      expect(new Set(refused.map((o) => `${o.status} ${o.code}`))).toEqual(new Set(['503 SERVICE_UNAVAILABLE']));
+      expect(Math.max(...whileDown.map((o) => o.ms))).toBeLessThan(6000);
+      expect(load.outcomes.every((o) => o.status === 200 || o.status === 503)).toBe(true);
+
+      // Every acknowledged write is there.
+      const acknowledged = load.outcomes.filter((o) => o.status === 200);
+      expect(acknowledged.length).toBeGreaterThan(10);
+      const check = new pg.Client({ connectionString: database.url });
+      await check.connect();
+      const stored = await check.query<{ id: number; title: string }>('SELECT id, title FROM "Issue"');
+      await check.end();
+      const byId = new Map(stored.rows.map((r) => [r.id, r.title]));
+      for (const o of acknowledged) expect(byId.get(o.id ?? -1)).toBe(o.title);
+    } finally {
+      await adminClient.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`).catch(() => {});
+      await adminClient.end();
+      await server.stop('SIGKILL');
+      await database.drop();
+    }
+  }, 60_000);
+});
+
+describe('SQLite and a killed process', () => {
+  it('opens intact after SIGKILL in the middle of writes, with every acknowledged write', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'grc-kill-')), 'kill.db');
+    const server = await startServerProcess({ DATABASE_URL: `file:${file}`, ...admin });
+    const bearer = await token(server);
+    const writers = [writer(server, bearer, 'A'), writer(server, bearer, 'B'), writer(server, bearer, 'C')];
+    await new Promise((r) => setTimeout(r, 1500));
+    server.child.kill('SIGKILL');
+    await server.exited;
+    await Promise.all(writers.map((w) => w.stop()));
+
+    const db = new Database(file);
+    try {
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+      const acknowledged = writers.flatMap((w) => w.outcomes).filter((o) => o.status === 200);
+      expect(acknowledged.length).toBeGreaterThan(10);
+      const titles = new Map(
+        (db.prepare('SELECT id, title FROM "Issue"').all() as { id: number; title: string }[]).map((r) => [
+          r.id,
+          r.title,
+        ]),
+      );
+      for (const o of acknowledged) expect(titles.get(o.id ?? -1)).toBe(o.title);
+    } finally {
+      db.close();
+    }
+  }, 60_000);
+});
