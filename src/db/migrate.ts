@@ -1,23 +1,15 @@
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { providerSchema } from '../../prisma/provider-schema.ts';
+import { generatedSchemaPath, migrationsDir, prismaDir, providerSchema } from '../../prisma/provider-schema.ts';
 import { sqlitePath } from './client.ts';
 import { type Provider, providerOf } from './provider.ts';
 import { noFilters, withSchemaEngine } from './schema-engine.ts';
 
-const prismaDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'prisma');
-
-/** The committed migrations folder of a provider. */
-export function migrationsDir(provider: Provider): string {
-  return join(prismaDir, 'migrations', provider);
-}
-
 /** The provider's schema, as the schema engine takes it. */
 function engineSchema(provider: Provider) {
-  return { path: join(prismaDir, 'generated', provider, 'schema.prisma'), content: providerSchema(provider) };
+  return { path: generatedSchemaPath(provider), content: providerSchema(provider) };
 }
 
 /** The committed migrations of a provider in the shape the schema engine reads. */
@@ -76,7 +68,13 @@ async function withLockFile<T>(path: string, work: () => Promise<T>): Promise<T>
   }
 }
 
-/** Runs `work` holding a PostgreSQL advisory lock, so concurrent starts migrate one at a time. */
+/**
+ * Runs `work` holding a PostgreSQL advisory lock, so concurrent starts
+ * migrate one at a time. The schema engine takes an advisory lock of its
+ * own, but on a pooled connection it never releases explicitly: the pool
+ * may close that connection when idle, releasing the lock mid-migration.
+ * This one lives on a dedicated connection for the whole run.
+ */
 async function withMigrationLock<T>(url: string, work: () => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
   await client.connect();

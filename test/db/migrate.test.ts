@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDb } from '../../src/db/client.ts';
 import { applyMigrations, migrationsList, schemaDrift } from '../../src/db/migrate.ts';
@@ -25,18 +26,33 @@ describe.each(testProviders)('migrations on %s', (provider) => {
     const { url } = await fresh();
     expect(await applyMigrations(url)).toEqual(committed);
     const { db } = createDb(url);
-    try {
-      const rows = await db.$queryRawUnsafe<{ migration_name: string; finished_at: unknown }[]>(
-        'SELECT migration_name, finished_at FROM _prisma_migrations ORDER BY migration_name',
+    const history = () =>
+      db.$queryRawUnsafe<{ migration_name: string; checksum: string; finished_at: unknown; logs: unknown }[]>(
+        'SELECT id, migration_name, checksum, started_at, finished_at, logs, applied_steps_count FROM _prisma_migrations ORDER BY migration_name',
       );
+    try {
+      const rows = await history();
       expect(rows.map((r) => r.migration_name)).toEqual(committed);
-      expect(rows.every((r) => r.finished_at !== null)).toBe(true);
-      await db.user.count();
-      await db.issue.count();
+      expect(rows.every((r) => r.finished_at !== null && r.logs === null)).toBe(true);
+      // The checksum `prisma migrate deploy` records: SHA-256 of migration.sql.
+      expect(rows.map((r) => r.checksum)).toEqual(
+        migrationsList(provider).migrationDirectories.map((d) =>
+          createHash('sha256').update(d.migrationFile.content.value).digest('hex'),
+        ),
+      );
+      // Every model's table exists (and is empty).
+      const counts = await Promise.all([
+        db.user.count(),
+        db.userRole.count(),
+        db.serviceAccount.count(),
+        db.serviceAccountRole.count(),
+        db.issue.count(),
+        db.auditEvent.count(),
+      ]);
+      expect(counts).toEqual([0, 0, 0, 0, 0, 0]);
       // A second run (a second start) applies nothing and changes nothing.
       expect(await applyMigrations(url)).toEqual([]);
-      const again = await db.$queryRawUnsafe<unknown[]>('SELECT migration_name FROM _prisma_migrations');
-      expect(again).toHaveLength(committed.length);
+      expect(await history()).toEqual(rows);
     } finally {
       await db.$disconnect();
     }
