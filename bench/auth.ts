@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServerProcess } from '../test/support/process.ts';
-import { machine, measure, printTable } from './lib/load.ts';
+import { login, machine, measure, printTable } from './lib/load.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'grc-bench-auth-'));
 const admin = { ADMIN_USERNAME: 'bench.admin', ADMIN_PASSWORD: 'bench admin password' };
@@ -27,12 +27,7 @@ const server = await startServerProcess(
 );
 
 try {
-  const login = await fetch(`${server.url}/api/authentication/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ userName: admin.ADMIN_USERNAME, password: admin.ADMIN_PASSWORD }),
-  });
-  const userToken = (await login.json()).auth_token as string;
+  const userToken = await login(server.url, admin.ADMIN_USERNAME, admin.ADMIN_PASSWORD);
   const created = await fetch(`${server.url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${userToken}` },

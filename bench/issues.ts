@@ -10,7 +10,6 @@
  *   npm run bench:issues          (BENCH_SECONDS=10 per load measurement; BENCH_ROWS=100000)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +20,7 @@ import type { Provider } from '../src/db/provider.ts';
 import { IssueSeverity, IssueStatus } from '../src/generated/sqlite/enums.ts';
 import { severityRank } from '../src/services/issue-severity.ts';
 import { startServerProcess } from '../test/support/process.ts';
-import { machine, measure, printTable } from './lib/load.ts';
+import { login, machine, measure, printTable, temporaryPostgresDatabase } from './lib/load.ts';
 
 const rows = Number(process.env.BENCH_ROWS ?? 100_000);
 const postgresAdmin = process.env.BENCH_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -43,22 +42,7 @@ async function postgresReachable(): Promise<boolean> {
 /** A fresh database of the provider, and how to drop it. */
 async function freshDatabase(provider: Provider, dir: string): Promise<{ url: string; drop: () => Promise<void> }> {
   if (provider === 'sqlite') return { url: `file:${join(dir, 'bench.db')}`, drop: async () => {} };
-  const name = `grc_bench_${randomBytes(4).toString('hex')}`;
-  const adminClient = new pg.Client({ connectionString: postgresAdmin });
-  await adminClient.connect();
-  await adminClient.query(`CREATE DATABASE ${name}`);
-  await adminClient.end();
-  const url = new URL(postgresAdmin);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: postgresAdmin });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
+  return temporaryPostgresDatabase(postgresAdmin, 'grc_bench');
 }
 
 async function fill(url: string): Promise<void> {
@@ -224,12 +208,7 @@ async function benchProvider(provider: Provider) {
     );
   })();
   try {
-    const login = await fetch(`${server.url}/api/authentication/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ userName: admin.ADMIN_USERNAME, password: admin.ADMIN_PASSWORD }),
-    });
-    const token = (await login.json()).auth_token as string;
+    const token = await login(server.url, admin.ADMIN_USERNAME, admin.ADMIN_PASSWORD);
     const auth = { authorization: `Bearer ${token}` };
     const pid = server.child.pid ?? 0;
 

@@ -5,21 +5,19 @@
  * database. Reports throughput, p50/p99 latency, errors and each server's
  * memory before and after.
  *
- *   npm run bench:load      (BENCH_LOAD_SECONDS=60, BENCH_RATE=200 requests/s in all)
+ *   npm run bench:load      (BENCH_LOAD_SECONDS=60, BENCH_RATE=100 requests/s in all)
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import pg from 'pg';
 import { createDb } from '../src/db/client.ts';
 import { applyMigrations } from '../src/db/migrate.ts';
 import { type ServerProcess, startServerProcess } from '../test/support/process.ts';
-import { machine } from './lib/load.ts';
+import { login, machine, temporaryPostgresDatabase } from './lib/load.ts';
 
 const seconds = Number(process.env.BENCH_LOAD_SECONDS ?? 60);
-const rate = Number(process.env.BENCH_RATE ?? 200);
+const rate = Number(process.env.BENCH_RATE ?? 100);
 const postgresAdmin = process.env.BENCH_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres';
 const admin = { ADMIN_USERNAME: 'load.admin', ADMIN_PASSWORD: 'load admin password' };
 
@@ -27,25 +25,6 @@ const rssMiB = (server: ServerProcess) =>
   Math.round(
     Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.child.pid}/status`, 'utf8'))?.[1] ?? 0) / 102.4,
   ) / 10;
-
-async function createDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `grc_load_${randomBytes(4).toString('hex')}`;
-  const c = new pg.Client({ connectionString: postgresAdmin, connectionTimeoutMillis: 2000 });
-  await c.connect();
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  const url = new URL(postgresAdmin);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const d = new pg.Client({ connectionString: postgresAdmin });
-      await d.connect();
-      await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await d.end();
-    },
-  };
-}
 
 async function post(url: string, path: string, body: unknown, token?: string) {
   const response = await fetch(`${url}${path}`, {
@@ -112,7 +91,7 @@ function run(url: string, requests: ReturnType<typeof mix>, requestsPerSecond: n
 }
 
 async function main() {
-  const database = await createDatabase();
+  const database = await temporaryPostgresDatabase(postgresAdmin, 'grc_load');
   const servers: ServerProcess[] = [];
   try {
     await applyMigrations(database.url);
@@ -135,9 +114,7 @@ async function main() {
     };
     const a = await startServerProcess(env, 60_000, false);
     servers.push(a);
-    const session = (
-      await post(a.url, '/api/authentication/login', { userName: admin.ADMIN_USERNAME, password: admin.ADMIN_PASSWORD })
-    ).auth_token as string;
+    const session = await login(a.url, admin.ADMIN_USERNAME, admin.ADMIN_PASSWORD);
     await post(
       a.url,
       '/graphql',
@@ -147,9 +124,7 @@ async function main() {
       },
       session,
     );
-    const manager = (
-      await post(a.url, '/api/authentication/login', { userName: 'load.manager', password: 'load manager password' })
-    ).auth_token as string;
+    const manager = await login(a.url, 'load.manager', 'load manager password');
     const script = (
       await post(
         a.url,

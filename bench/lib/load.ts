@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import autocannon from 'autocannon';
+import pg from 'pg';
 
 export interface LoadResult {
   name: string;
@@ -60,4 +62,36 @@ export function machine() {
 
 export function printTable(rows: object[]): void {
   console.table(rows);
+}
+
+/** Signs in through the REST endpoint and answers the session token. */
+export async function login(url: string, userName: string, password: string): Promise<string> {
+  const response = await fetch(`${url}/api/authentication/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ userName, password }),
+  });
+  const body = (await response.json()) as { auth_token?: string };
+  if (!body.auth_token) throw new Error(`login failed: ${response.status}`);
+  return body.auth_token;
+}
+
+/** A new database on a PostgreSQL server for one run, and how to drop it. */
+export async function temporaryPostgresDatabase(adminUrl: string, prefix: string) {
+  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 2000 });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
 }
