@@ -2,8 +2,27 @@ import type { Plugin } from 'graphql-yoga';
 
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-/** An OpenAPI 3.1 Operation Object, written beside the handler it describes. */
-export type OperationDoc = Record<string, unknown> & { summary: string; responses: Record<string, unknown> };
+/**
+ * An OpenAPI 3.1 Operation Object, written beside the handler it describes.
+ * The fields are named so that a misspelt one fails to compile; their
+ * contents (schemas, parameters) stay plain OpenAPI JSON.
+ */
+export interface OperationDoc {
+  /** Unique across the document; client generators name their functions after it. */
+  operationId?: string;
+  tags?: string[];
+  summary: string;
+  description?: string;
+  parameters?: Record<string, unknown>[];
+  requestBody?: Record<string, unknown>;
+  /** By status code (`'200'`, `'4XX'`) or `default`. */
+  responses: Record<string, Record<string, unknown>>;
+  /** Security requirements; absent means none (anonymous callers are answered). */
+  security?: Record<string, string[]>[];
+  deprecated?: boolean;
+  /** OpenAPI specification extensions. */
+  [extension: `x-${string}`]: unknown;
+}
 
 /** A plain HTTP endpoint served beside `/graphql`. */
 export interface Route {

@@ -1,7 +1,8 @@
 import type { KeyStore } from '../auth/keys.ts';
+import { Role } from '../generated/sqlite/enums.ts';
 import type { Route } from '../plugins/use-routes.ts';
 import { login } from '../services/auth.ts';
-import { errorResponse } from './openapi.ts';
+import { availabilityErrorDocs, errorResponseDoc, retryAfterHeader } from './openapi.ts';
 import { handle, type RestKit, readJsonObject } from './respond.ts';
 
 /**
@@ -43,8 +44,8 @@ export function authRoutes(kit: RestKit, keys: KeyStore): Route[] {
                   type: 'object',
                   required: ['userName', 'password'],
                   properties: {
-                    userName: { type: 'string', maxLength: 100 },
-                    password: { type: 'string', maxLength: 1024, format: 'password' },
+                    userName: { type: 'string', minLength: 1, maxLength: 100 },
+                    password: { type: 'string', minLength: 1, maxLength: 1024, format: 'password' },
                   },
                 },
               },
@@ -64,16 +65,20 @@ export function authRoutes(kit: RestKit, keys: KeyStore): Route[] {
                       expiresAt: { type: 'string', format: 'date-time' },
                       roles: {
                         type: 'array',
-                        items: { type: 'string', enum: ['ADMINISTRATOR', 'ISSUE_MANAGER', 'AUDITOR'] },
+                        items: { type: 'string', enum: Object.values(Role) },
                       },
                     },
                   },
                 },
               },
             },
-            '400': errorResponse('The body is not a JSON object with userName and password.'),
-            '401': errorResponse('Invalid user name or password.'),
-            '429': errorResponse('Too many failed logins; see `Retry-After`.'),
+            '400': errorResponseDoc('The body is not a JSON object with userName and password.'),
+            '401': errorResponseDoc('Invalid user name or password.'),
+            ...availabilityErrorDocs,
+            '429': errorResponseDoc(
+              'Too many failed logins for this user name from this address, or too many requests.',
+              retryAfterHeader,
+            ),
           },
         },
       },

@@ -1,7 +1,7 @@
 import type { Issue } from '../generated/sqlite/client.ts';
 import type { Route } from '../plugins/use-routes.ts';
 import { allIssues, getIssue, maxPageSize, pageIssues } from '../services/issues.ts';
-import { authErrors, errorResponse } from './openapi.ts';
+import { authErrorDocs, availabilityErrorDocs, errorResponseDoc } from './openapi.ts';
 import { handle, type RestKit } from './respond.ts';
 
 /** An issue as RegScale's REST API spells it, which existing scripts read. */
@@ -23,32 +23,42 @@ export function issueJson(issue: Issue) {
   };
 }
 
+/** An issue as the REST API answers it; the OpenAPI schema is checked against this type. */
+export type IssueJson = ReturnType<typeof issueJson>;
+
 const jsonHeaders = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' };
 
 /**
  * Streams a JSON array: each issue is serialised as its batch arrives, so
- * memory stays flat for any number of rows. A failure after the first byte
- * cannot change the status any more; the stream is then aborted, which the
- * client sees as a truncated (invalid) JSON document, never as a complete one.
+ * memory stays flat for any number of rows. `first` is the row already read
+ * before answering. A later failure cannot change the status any more; the
+ * stream is then aborted, which the client sees as a truncated (invalid)
+ * JSON document, never as a complete one.
  */
-function streamArray(rows: AsyncGenerator<Issue>, onError: (error: unknown) => void): ReadableStream<Uint8Array> {
+function streamArray(
+  first: IteratorResult<Issue>,
+  rows: AsyncGenerator<Issue>,
+  onError: (error: unknown) => void,
+): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
-  let first = true;
+  let ahead: IteratorResult<Issue> | undefined = first;
+  let opened = false;
   return new ReadableStream({
     async pull(controller) {
       try {
         const chunk: string[] = [];
         // Send in slices of about a hundred rows: fewer, larger writes.
         for (let i = 0; i < 100; i++) {
-          const next = await rows.next();
+          const next = ahead ?? (await rows.next());
+          ahead = undefined;
           if (next.done) {
-            chunk.push(first ? '[]' : ']');
+            chunk.push(opened ? ']' : '[]');
             controller.enqueue(encoder.encode(chunk.join('')));
             controller.close();
             return;
           }
-          chunk.push(first ? '[' : ',', JSON.stringify(issueJson(next.value)));
-          first = false;
+          chunk.push(opened ? ',' : '[', JSON.stringify(issueJson(next.value)));
+          opened = true;
         }
         controller.enqueue(encoder.encode(chunk.join('')));
       } catch (error) {
@@ -80,7 +90,10 @@ export function issueRoutes(kit: RestKit): Route[] {
               return Response.json(page.map(issueJson), { headers: jsonHeaders });
             }
             const rows = allIssues(ctx);
-            const stream = streamArray(rows, (error) => ctx.log.error({ err: error }, 'getAll stream failed'));
+            // The first batch is read before answering, so that a database that is down gets
+            // its 503 (through `handle`) rather than a 200 whose body breaks off at once.
+            const first = await rows.next();
+            const stream = streamArray(first, rows, (error) => ctx.log.error({ err: error }, 'getAll stream failed'));
             return new Response(stream, { headers: jsonHeaders });
           }),
       },
@@ -89,14 +102,24 @@ export function issueRoutes(kit: RestKit): Route[] {
           operationId: 'getAllIssues',
           tags: ['Issues'],
           summary: 'Every issue the caller may read, as a JSON array',
-          description: `Streamed in id order, whatever the number of issues. With \`skip\` or \`take\`, one page instead (\`take\` at most ${maxPageSize}).`,
+          description:
+            `Streamed in id order, whatever the number of issues. With \`skip\` or \`take\`, one page ` +
+            `instead (\`take\` at most ${maxPageSize}). A failure midway cuts the streamed body short ` +
+            '(invalid JSON), so a complete array is always the whole list.',
           security: [{ bearerAuth: [] }],
           parameters: [
-            { name: 'skip', in: 'query', required: false, schema: { type: 'integer', minimum: 0, default: 0 } },
+            {
+              name: 'skip',
+              in: 'query',
+              required: false,
+              description: 'Issues to pass over, in id order.',
+              schema: { type: 'integer', minimum: 0, maximum: 1_000_000_000, default: 0 },
+            },
             {
               name: 'take',
               in: 'query',
               required: false,
+              description: 'Issues in the page; 100 when only `skip` is given.',
               schema: { type: 'integer', minimum: 1, maximum: maxPageSize, default: 100 },
             },
           ],
@@ -107,8 +130,9 @@ export function issueRoutes(kit: RestKit): Route[] {
                 'application/json': { schema: { type: 'array', items: { $ref: '#/components/schemas/Issue' } } },
               },
             },
-            '400': errorResponse('Invalid skip or take.'),
-            ...authErrors,
+            '400': errorResponseDoc('Invalid skip or take.'),
+            ...authErrorDocs,
+            ...availabilityErrorDocs,
           },
         },
       },
@@ -127,15 +151,18 @@ export function issueRoutes(kit: RestKit): Route[] {
           tags: ['Issues'],
           summary: 'One issue',
           security: [{ bearerAuth: [] }],
-          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } }],
+          parameters: [
+            { name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1, maximum: 2_147_483_647 } },
+          ],
           responses: {
             '200': {
               description: 'The issue.',
               content: { 'application/json': { schema: { $ref: '#/components/schemas/Issue' } } },
             },
-            '400': errorResponse('The id is not a positive integer.'),
-            ...authErrors,
-            '404': errorResponse('No issue with this id.'),
+            '400': errorResponseDoc('The id is not a positive integer.'),
+            ...authErrorDocs,
+            '404': errorResponseDoc('No issue with this id.'),
+            ...availabilityErrorDocs,
           },
         },
       },

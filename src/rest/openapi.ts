@@ -1,41 +1,37 @@
-import type { Route } from '../plugins/use-routes.ts';
+import { IssueSeverity, IssueStatus } from '../generated/sqlite/enums.ts';
+import type { OperationDoc, Route } from '../plugins/use-routes.ts';
 import { version } from '../version.ts';
+import type { IssueJson } from './issues.ts';
 
-/** JSON Schema of an issue as the REST API answers it (`issueJson`). */
-const issueSchema = {
-  type: 'object',
-  required: [
-    'id',
-    'uuid',
-    'title',
-    'description',
-    'severityLevel',
-    'status',
-    'dueDate',
-    'dateCompleted',
-    'issueOwnerId',
-    'createdById',
-    'lastUpdatedById',
-    'dateCreated',
-    'dateLastUpdated',
-  ],
-  properties: {
-    id: { type: 'integer', minimum: 1 },
-    uuid: { type: 'string', format: 'uuid' },
-    title: { type: 'string' },
-    description: { type: ['string', 'null'] },
-    severityLevel: { type: 'string', enum: ['HIGH', 'MODERATE', 'LOW', 'NOT_ASSIGNED'] },
-    status: { type: 'string', enum: ['DRAFT', 'OPEN', 'PENDING_VERIFICATION', 'CLOSED', 'CANCELLED'] },
-    dueDate: { type: ['string', 'null'], format: 'date-time' },
-    dateCompleted: { type: ['string', 'null'], format: 'date-time' },
-    issueOwnerId: { type: ['string', 'null'], format: 'uuid' },
-    createdById: { type: ['string', 'null'], format: 'uuid' },
-    lastUpdatedById: { type: ['string', 'null'], format: 'uuid' },
-    dateCreated: { type: 'string', format: 'date-time' },
-    dateLastUpdated: { type: 'string', format: 'date-time' },
-  },
-  additionalProperties: false,
-};
+/** Where the OpenAPI document is served (Swagger UI's usual location, which tools look for). */
+export const openApiDocumentPath = '/swagger/v1/swagger.json';
+
+const dateTime = (description: string) => ({ type: 'string', format: 'date-time', description });
+const nullable = (type: string, format: string, description: string) => ({
+  type: [type, 'null'],
+  format,
+  description,
+});
+
+/**
+ * The fields of an issue as `issueJson` writes them. Typed by its output, so
+ * a field added there and not here (or the reverse) fails to compile.
+ */
+const issueProperties = {
+  id: { type: 'integer', minimum: 1, description: 'The issue id, used in `/api/issues/{id}`.' },
+  uuid: { type: 'string', format: 'uuid' },
+  title: { type: 'string' },
+  description: { type: ['string', 'null'] },
+  severityLevel: { type: 'string', enum: Object.values(IssueSeverity) },
+  status: { type: 'string', enum: Object.values(IssueStatus) },
+  dueDate: nullable('string', 'date-time', 'When it must be resolved by.'),
+  dateCompleted: nullable('string', 'date-time', 'When it was closed.'),
+  issueOwnerId: nullable('string', 'uuid', 'The user who owns it.'),
+  createdById: nullable('string', 'uuid', 'The user who created it; null when a service account did.'),
+  lastUpdatedById: nullable('string', 'uuid', 'The user who changed it last; null when a service account did.'),
+  dateCreated: dateTime('When it was created.'),
+  dateLastUpdated: dateTime('When it was changed last.'),
+} satisfies Record<keyof IssueJson, unknown>;
 
 const components = {
   securitySchemes: {
@@ -43,7 +39,7 @@ const components = {
       type: 'http',
       scheme: 'bearer',
       bearerFormat: 'JWT',
-      description: 'A session token from login, or a service-account token.',
+      description: 'A session token from `POST /api/authentication/login`, or a service-account token.',
     },
   },
   schemas: {
@@ -54,35 +50,63 @@ const components = {
         error: {
           type: 'object',
           required: ['code', 'message'],
-          properties: { code: { type: 'string' }, message: { type: 'string' } },
+          properties: {
+            code: { type: 'string', description: 'Stable, for programs: `UNAUTHENTICATED`, `NOT_FOUND`, …' },
+            message: { type: 'string', description: 'For people; may change.' },
+          },
         },
       },
     },
-    Issue: issueSchema,
+    Issue: {
+      type: 'object',
+      // Every field is always present; the optional ones are null.
+      required: Object.keys(issueProperties),
+      properties: issueProperties,
+      additionalProperties: false,
+    },
   },
 };
 
-/** A response made of the shared error shape. */
-export function errorResponse(description: string) {
-  return { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+/** A response in the shared error shape, for a route's `docs`; `headers` are OpenAPI Header Objects. */
+export function errorResponseDoc(description: string, headers?: Record<string, unknown>) {
+  return {
+    description,
+    ...(headers ? { headers } : {}),
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+  };
 }
 
-/** The error responses every authenticated endpoint may give. */
-export const authErrors = {
-  '401': errorResponse('Missing, invalid, expired or revoked token (with `WWW-Authenticate: Bearer`).'),
-  '403': errorResponse('The token lacks a role this endpoint requires.'),
+/** The `Retry-After` header of a 429 answer. */
+export const retryAfterHeader = {
+  'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer', minimum: 1 } },
+};
+
+/** The error responses every endpoint that needs a token may give. */
+export const authErrorDocs = {
+  '401': errorResponseDoc('Missing, invalid, expired or revoked token.', {
+    'WWW-Authenticate': { description: 'The bearer challenge (RFC 6750).', schema: { type: 'string' } },
+  }),
+  '403': errorResponseDoc('The token lacks a role this endpoint requires; the message names the roles.'),
+};
+
+/** The error responses any endpoint that reads the database may give, whoever calls. */
+export const availabilityErrorDocs = {
+  '429': errorResponseDoc(
+    'Too many requests from this token (or address); see `RATE_LIMIT_PER_MINUTE`.',
+    retryAfterHeader,
+  ),
+  '503': errorResponseDoc('The database is unavailable; try again later.', retryAfterHeader),
 };
 
 /**
  * The OpenAPI 3.1 document of the REST API, built from the `docs` the
- * routes carry: a route with no docs is not part of the public API.
+ * routes carry: a route without docs is not part of the public API.
  */
 export function openApiDocument(routes: Route[]) {
-  const paths: Record<string, Record<string, unknown>> = {};
+  const paths: Record<string, Record<string, OperationDoc>> = {};
   for (const route of routes) {
     for (const [method, doc] of Object.entries(route.docs ?? {})) {
-      paths[route.path] ??= {};
-      (paths[route.path] as Record<string, unknown>)[method.toLowerCase()] = doc;
+      paths[route.path] = { ...paths[route.path], [method.toLowerCase()]: doc };
     }
   }
   return {
@@ -98,5 +122,22 @@ export function openApiDocument(routes: Route[]) {
     servers: [{ url: '/' }],
     components,
     paths,
+  };
+}
+
+/**
+ * `GET /swagger/v1/swagger.json`: the document of `apiRoutes`, built once.
+ * Revalidated on each use (`no-cache`), since it changes with each release.
+ */
+export function openApiRoute(apiRoutes: Route[]): Route {
+  const body = JSON.stringify(openApiDocument(apiRoutes));
+  return {
+    path: openApiDocumentPath,
+    methods: {
+      GET: () =>
+        new Response(body, {
+          headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-cache' },
+        }),
+    },
   };
 }

@@ -1,80 +1,116 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Route } from '../plugins/use-routes.ts';
-import { openApiDocument } from './openapi.ts';
+import { openApiDocumentPath, openApiRoute } from './openapi.ts';
 
-/** Files of swagger-ui-dist the page needs, served from our own server (no CDN). */
-const assetTypes: Record<string, string> = {
-  'swagger-ui.css': 'text/css; charset=utf-8',
-  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
-  'favicon-32x32.png': 'image/png',
-};
-
-/** Starts Swagger UI; a file of its own rather than an inline script, so a strict CSP can allow it. */
+/**
+ * Starts Swagger UI on the document the page names. A file of its own
+ * rather than an inline script, so that the page's CSP needs no
+ * `'unsafe-inline'`. `validatorUrl: null` keeps Swagger UI from calling the
+ * public validator service: the page talks to this server only.
+ */
 const initScript = `window.addEventListener('load', function () {
-  window.ui = SwaggerUIBundle({ url: '/swagger/v1/swagger.json', dom_id: '#swagger-ui', deepLinking: true });
+  var root = document.getElementById('swagger-ui');
+  window.ui = SwaggerUIBundle({ url: root.dataset.url, domNode: root, deepLinking: true, validatorUrl: null });
 });
 `;
 
-const page = `<!doctype html>
+interface Asset {
+  path: string;
+  body: Uint8Array<ArrayBuffer>;
+  type: string;
+  /** Of the content: the page links `path?v=<hash>`, so a new release gets new URLs. */
+  hash: string;
+}
+
+function asset(name: string, body: Uint8Array<ArrayBuffer>, type: string): Asset {
+  const hash = createHash('sha256').update(body).digest('base64url').slice(0, 16);
+  return { path: `/swagger/assets/${name}`, body, type, hash };
+}
+
+/** Read on first use, once per process: a server with VIEW_APIS false never reads them. */
+let loaded: { assets: Asset[]; page: string } | undefined;
+
+function load(): { assets: Asset[]; page: string } {
+  if (loaded) return loaded;
+  // The package's folder, found from its package.json (its `main` would load the whole bundle into Node).
+  const dist = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+  const file = (name: string, type: string) => asset(name, new Uint8Array(readFileSync(join(dist, name))), type);
+  const css = file('swagger-ui.css', 'text/css; charset=utf-8');
+  const bundle = file('swagger-ui-bundle.js', 'text/javascript; charset=utf-8');
+  const favicon = file('favicon-32x32.png', 'image/png');
+  const init = asset('init.js', new TextEncoder().encode(initScript), 'text/javascript; charset=utf-8');
+  const href = (a: Asset) => `${a.path}?v=${a.hash}`;
+  const page = `<!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>GRC API – REST reference</title>
-  <link rel="stylesheet" href="/swagger/assets/swagger-ui.css">
-  <link rel="icon" type="image/png" href="/swagger/assets/favicon-32x32.png">
+  <link rel="stylesheet" href="${href(css)}">
+  <link rel="icon" type="image/png" href="${href(favicon)}">
 </head>
 <body>
-  <div id="swagger-ui"></div>
-  <script src="/swagger/assets/swagger-ui-bundle.js"></script>
-  <script src="/swagger/assets/init.js"></script>
+  <div id="swagger-ui" data-url="${openApiDocumentPath}"></div>
+  <noscript>Swagger UI needs JavaScript. The OpenAPI document is at <a href="${openApiDocumentPath}">${openApiDocumentPath}</a>.</noscript>
+  <script src="${href(bundle)}"></script>
+  <script src="${href(init)}"></script>
 </body>
 </html>
 `;
+  loaded = { assets: [css, bundle, favicon, init], page };
+  return loaded;
+}
 
-const distDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
-const cache = new Map<string, Uint8Array<ArrayBuffer>>();
+/** Whether an `If-None-Match` header names this entity tag (or any, `*`). */
+function matches(ifNoneMatch: string | null, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  return ifNoneMatch.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || t.replace(/^W\//, '') === etag;
+  });
+}
 
-function asset(name: string): Uint8Array<ArrayBuffer> | undefined {
-  if (name === 'init.js') return new TextEncoder().encode(initScript);
-  if (!(name in assetTypes)) return undefined;
-  let bytes = cache.get(name);
-  if (!bytes) {
-    bytes = new Uint8Array(readFileSync(join(distDir, name)));
-    cache.set(name, bytes);
-  }
-  return bytes;
+/**
+ * Answers an asset. At the versioned URL the page links, it may be cached
+ * for good (the URL changes with the content); at any other, the client
+ * must revalidate, which the entity tag makes a 304.
+ */
+function serveAsset(asset: Asset, request: Request): Response {
+  const etag = `"${asset.hash}"`;
+  const versioned = new URL(request.url).searchParams.get('v') === asset.hash;
+  const headers = {
+    'Content-Type': asset.type,
+    'Cache-Control': versioned ? 'public, max-age=31536000, immutable' : 'no-cache',
+    ETag: etag,
+  };
+  if (matches(request.headers.get('if-none-match'), etag)) return new Response(null, { status: 304, headers });
+  return new Response(asset.body, { headers });
 }
 
 /**
  * The OpenAPI document at `/swagger/v1/swagger.json` and Swagger UI at
  * `/swagger`, describing `apiRoutes`. The server registers these only when
- * VIEW_APIS is true; otherwise the paths are unknown (404).
+ * VIEW_APIS is true; otherwise their paths are unknown (a plain 404). Each
+ * asset is a route of its own, so an unknown file name is a plain 404 too.
  */
 export function swaggerRoutes(apiRoutes: Route[]): Route[] {
-  const document = JSON.stringify(openApiDocument(apiRoutes));
+  const { assets, page } = load();
   return [
-    {
-      path: '/swagger/v1/swagger.json',
-      methods: {
-        GET: () => new Response(document, { headers: { 'Content-Type': 'application/json; charset=utf-8' } }),
-      },
-    },
+    openApiRoute(apiRoutes),
     {
       path: '/swagger',
-      methods: { GET: () => new Response(page, { headers: { 'Content-Type': 'text/html; charset=utf-8' } }) },
-    },
-    {
-      path: '/swagger/assets/{file}',
       methods: {
-        GET: (_request, { file = '' }) => {
-          const bytes = asset(file);
-          if (!bytes) return new Response('Not found', { status: 404 });
-          const type = file === 'init.js' ? 'text/javascript; charset=utf-8' : (assetTypes[file] ?? '');
-          return new Response(bytes, { headers: { 'Content-Type': type, 'Cache-Control': 'public, max-age=86400' } });
-        },
+        // The page names the assets' current versions: revalidated on each visit.
+        GET: () =>
+          new Response(page, { headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache' } }),
       },
     },
+    ...assets.map((asset) => ({
+      path: asset.path,
+      methods: { GET: (request: Request) => serveAsset(asset, request) },
+    })),
   ];
 }
