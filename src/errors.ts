@@ -37,10 +37,18 @@ export abstract class AppError extends GraphQLError {
   }
 }
 
-/** No valid credentials: missing, malformed, expired or revoked token. HTTP 401. */
+/**
+ * No valid credentials. HTTP 401 with a `WWW-Authenticate` challenge: a
+ * plain `Bearer` one when none were sent, `error="invalid_token"` when the
+ * token sent was malformed, expired, revoked or forged (RFC 6750 §3.1).
+ */
 export class UnauthenticatedError extends AppError {
-  constructor(message = 'Authentication required: send a valid bearer token') {
-    super(message, 'UNAUTHENTICATED', 401, { headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } });
+  constructor(message = 'Authentication required: send a valid bearer token', invalidToken = false) {
+    super(message, 'UNAUTHENTICATED', 401, {
+      headers: {
+        'WWW-Authenticate': invalidToken ? 'Bearer realm="grc-api", error="invalid_token"' : 'Bearer realm="grc-api"',
+      },
+    });
   }
 }
 

@@ -43,7 +43,7 @@ export function createAuthenticator({ tokens, log, check, onExpired, onRefused }
   const refuse = (reason: string, extra: Record<string, unknown> = {}): never => {
     onRefused?.(reason);
     log.info({ reason, ...extra }, 'authentication refused');
-    throw new UnauthenticatedError('Invalid or expired token');
+    throw new UnauthenticatedError('Invalid or expired token', true);
   };
   return async function authenticate(request: Request): Promise<Principal | null> {
     const header = request.headers.get('authorization');

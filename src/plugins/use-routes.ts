@@ -99,7 +99,14 @@ export function useRoutes(routes: Route[], { jsonNotFoundPrefix = '/api/' }: Rou
           );
           return;
         }
-        endResponse(await handler(request, params));
+        const response = await handler(request, params);
+        if (request.method === 'HEAD') {
+          // The same status and headers, without producing (or streaming) the body.
+          await response.body?.cancel();
+          endResponse(new fetchAPI.Response(null, { status: response.status, headers: response.headers }));
+          return;
+        }
+        endResponse(response);
         return;
       }
       if (url.pathname.startsWith(jsonNotFoundPrefix)) {

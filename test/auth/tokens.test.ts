@@ -44,7 +44,7 @@ describe.each(testProviders)('tokens on %s', (provider) => {
       body: JSON.stringify({ userName: adminUserName, password: adminPassword }),
     });
     expect(rest.status).toBe(401);
-    expect(rest.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+    expect(rest.headers.get('www-authenticate')).toBe('Bearer realm="grc-api", error="invalid_token"');
     expect((await rest.json()).error.code).toBe('UNAUTHENTICATED');
   }
 

@@ -29,6 +29,13 @@ describe.each(testProviders)('users and roles on %s', (provider) => {
     expect(body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     const me = await app.graphql('{ me { userName } }');
     expect(me.status).toBe(401);
+    // No credentials sent: a plain challenge, no error code (RFC 6750 §3.1).
+    const rest = await app.fetch('/api/issues/getAll');
+    expect(rest.status).toBe(401);
+    expect(rest.headers.get('www-authenticate')).toBe('Bearer realm="grc-api"');
+    const head = await app.fetch('/api/issues/getAll', { method: 'HEAD' });
+    expect(head.status).toBe(401);
+    expect(await head.text()).toBe('');
     expect(me.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 

@@ -189,7 +189,7 @@ describe.each(testProviders)('service accounts on %s', (provider) => {
       app.clock.now = new Date(expiresAt + 31_000);
       const refused = await getAll(token);
       expect(refused.status).toBe(401);
-      expect(refused.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+      expect(refused.headers.get('www-authenticate')).toBe('Bearer realm="grc-api", error="invalid_token"');
       const status = await app.graphql<{ serviceAccount: { status: string; expiresInDays: number } }>(
         'query ($id: ID!) { serviceAccount(id: $id) { status expiresInDays } }',
         { id: account?.serviceAccount.id },
