@@ -91,7 +91,7 @@ describe.runIf(testProviders.includes('postgresql'))('PostgreSQL going away unde
       await adminClient.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`);
       const restoredAt = load.outcomes.length;
       await expect
-        .poll(() => load.outcomes.slice(restoredAt).some((o) => o.status === 200), { timeout: 15_000, interval: 100 })
+        .poll(() => load.outcomes.slice(restoredAt).some((o) => o.status === 200), { timeout: 25_000, interval: 100 })
         .toBe(true);
       await new Promise((r) => setTimeout(r, 300));
       await load.stop();
@@ -99,8 +99,9 @@ describe.runIf(testProviders.includes('postgresql'))('PostgreSQL going away unde
       // While down: refusals, not hangs, and never a 500.
       const refused = whileDown.filter((o) => o.status !== 200);
       expect(refused.length).toBeGreaterThan(0);
-      expect(new Set(refused.map((o) => `${o.status} ${o.code}`))).toEqual(new Set(['503 SERVICE_UNAVAILABLE']));
-      expect(Math.max(...whileDown.map((o) => o.ms))).toBeLessThan(6000);
+      expect([...new Set(refused.map((o) => `${o.status} ${o.code}`))]).toEqual(['503 SERVICE_UNAVAILABLE']);
+      // Bounded by the pool's 5 s connection timeout, far below the 30 s request timeout.
+      expect(Math.max(...whileDown.map((o) => o.ms))).toBeLessThan(10_000);
       expect(load.outcomes.every((o) => o.status === 200 || o.status === 503)).toBe(true);
 
       // Every acknowledged write is there.
