@@ -1,88 +1,174 @@
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.ts';
 
-function problems(env: Record<string, string>): string[] {
+/** The ConfigError `loadConfig` throws for `env`; fails the test when it throws nothing or something else. */
+function configError(env: Record<string, string>): ConfigError {
   try {
     loadConfig(env);
   } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
   }
-  throw new Error('expected a ConfigError');
+  throw new Error(`expected a ConfigError for ${JSON.stringify(env)}`);
 }
 
-describe('configuration', () => {
-  it('has documented defaults', () => {
+/** The variable each problem names (problems read `NAME: what is wrong`). */
+const named = (error: ConfigError) => error.problems.map((p) => p.slice(0, p.indexOf(':'))).sort();
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({
+    expect(config).toEqual({
       port: 4000,
       host: '127.0.0.1',
       databaseUrl: 'file:./data/grc.db',
       provider: 'sqlite',
+      dataDir: resolve('data'),
+      dbPoolSize: 10,
+      logLevel: 'info',
       viewApis: true,
       migrateOnStart: true,
-      logLevel: 'info',
-      auth: { sessionTimeoutMinutes: 60, issuer: 'grc-api', audience: 'grc-api', clockToleranceSeconds: 30 },
-      serviceAccounts: { maxDays: 365 },
+      shutdownTimeoutMs: 10_000,
       admin: { userName: 'admin', password: undefined },
+      auth: {
+        sessionTimeoutMinutes: 60,
+        issuer: 'grc-api',
+        audience: 'grc-api',
+        signingKeys: undefined,
+        keyFile: resolve('data', 'jwt-keys.json'),
+        clockToleranceSeconds: 30,
+        lockoutThreshold: 5,
+        lockoutSeconds: 60,
+      },
+      http: {
+        maxBodyBytes: 102_400,
+        maxUrlLength: 8192,
+        requestTimeoutMs: 30_000,
+        corsOrigins: [],
+        rateLimitPerMinute: 600,
+      },
+      metricsEnabled: false,
+      trustProxy: false,
+      graphql: { maxDepth: 12, maxAliases: 15, maxDirectives: 10, maxTokens: 2000, maxCost: 5000 },
+      serviceAccounts: { maxDays: 365, expiringSoonDays: 14, revocationPollMs: 500, usageFlushMs: 5000 },
     });
-    expect(config.auth.keyFile).toMatch(/data\/jwt-keys\.json$/);
   });
 
-  it('chooses the provider from DATABASE_URL', () => {
-    expect(loadConfig({ DATABASE_URL: 'postgresql://u@h:5432/db' }).provider).toBe('postgresql');
+  it('reads the given values', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      VIEW_APIS: 'false',
+      LOG_LEVEL: 'warn',
+      SESSION_TIMEOUT_MINUTES: '15',
+      ADMIN_USERNAME: 'root',
+      ADMIN_PASSWORD: 'twelve chars',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      viewApis: false,
+      logLevel: 'warn',
+      auth: { sessionTimeoutMinutes: 15 },
+      admin: { userName: 'root', password: 'twelve chars' },
+    });
+  });
+
+  it('chooses the provider from DATABASE_URL and keeps files beside the SQLite database', () => {
+    const postgres = loadConfig({ DATABASE_URL: 'postgresql://u:p@db.example:5432/grc' });
+    expect(postgres).toMatchObject({ provider: 'postgresql', databaseUrl: 'postgresql://u:p@db.example:5432/grc' });
+    expect(postgres.dataDir).toBe(resolve('data'));
     expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db' }).provider).toBe('postgresql');
-    expect(loadConfig({ DATABASE_URL: 'file:/tmp/x.db' }).provider).toBe('sqlite');
-  });
 
-  it('reads booleans in the usual spellings, and empty as unset', () => {
-    for (const [value, expected] of [
-      ['false', false],
-      ['FALSE', false],
-      ['0', false],
-      ['no', false],
-      ['true', true],
-      ['Yes', true],
-      ['1', true],
-      ['', true],
-    ] as const) {
-      expect(loadConfig({ VIEW_APIS: value }).viewApis).toBe(expected);
-    }
+    const sqlite = loadConfig({ DATABASE_URL: 'file:/srv/grc/db/main.db' });
+    expect(sqlite).toMatchObject({ provider: 'sqlite', dataDir: '/srv/grc/db' });
+    expect(sqlite.auth.keyFile).toBe(join('/srv/grc/db', 'jwt-keys.json'));
   });
 
   it.each([
-    ['PORT', 'abc'],
-    ['PORT', '70000'],
-    ['PORT', '1.5'],
-    ['VIEW_APIS', 'maybe'],
-    ['MIGRATE_ON_START', 'sometimes'],
-    ['LOG_LEVEL', 'loud'],
-    ['DATABASE_URL', 'mysql://root@localhost/x'],
-    ['SESSION_TIMEOUT_MINUTES', '0'],
-    ['SERVICE_ACCOUNT_MAX_DAYS', '-1'],
-    ['DB_POOL_SIZE', 'many'],
-    ['REVOCATION_POLL_MS', '1'],
-  ])('refuses %s=%s, naming the variable', (name, value) => {
-    const found = problems({ [name]: value });
-    expect(found).toHaveLength(1);
-    expect(found[0]).toMatch(new RegExp(`^${name}: `));
+    ['true', true],
+    ['TRUE', true],
+    ['True', true],
+    ['1', true],
+    ['yes', true],
+    ['YES', true],
+    [' yes ', true],
+    ['false', false],
+    ['FALSE', false],
+    ['False', false],
+    ['0', false],
+    ['no', false],
+    ['No', false],
+  ])('reads VIEW_APIS=%j as %s', (value, expected) => {
+    expect(loadConfig({ VIEW_APIS: value }).viewApis).toBe(expected);
   });
 
-  it('refuses a short ADMIN_PASSWORD and one without ADMIN_USERNAME', () => {
-    expect(problems({ ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'short' })[0]).toMatch(/^ADMIN_PASSWORD: /);
-    expect(problems({ ADMIN_PASSWORD: 'long enough password' })[0]).toMatch(/^ADMIN_PASSWORD: .*ADMIN_USERNAME/);
+  it('takes an empty variable as unset', () => {
+    const config = loadConfig({
+      PORT: '',
+      DATABASE_URL: '',
+      VIEW_APIS: '',
+      LOG_LEVEL: '',
+      SESSION_TIMEOUT_MINUTES: '',
+      ADMIN_USERNAME: '',
+      // Empty, so not "a password without a user name" and not "too short".
+      ADMIN_PASSWORD: '',
+    });
+    expect(config).toMatchObject({
+      port: 4000,
+      databaseUrl: 'file:./data/grc.db',
+      provider: 'sqlite',
+      viewApis: true,
+      logLevel: 'info',
+      auth: { sessionTimeoutMinutes: 60 },
+      admin: { userName: 'admin', password: undefined },
+    });
+  });
+
+  it.each<Record<string, string>>([
+    { PORT: 'abc' },
+    { PORT: '70000' },
+    { PORT: '-1' },
+    { PORT: '1.5' },
+    { VIEW_APIS: 'maybe' },
+    { LOG_LEVEL: 'loud' },
+    { DATABASE_URL: 'mysql://x' },
+    { SESSION_TIMEOUT_MINUTES: '0' },
+    { MIGRATE_ON_START: 'sometimes' },
+    { DB_POOL_SIZE: 'many' },
+    { CORS_ORIGINS: 'app.example.com' },
+    { ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'short' },
+  ])('refuses %j, naming the variable', (env) => {
+    const name = Object.keys(env).at(-1) ?? '';
+    const error = configError(env);
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toMatch(new RegExp(`^${name}: \\S`));
+    expect(error.message).toContain(error.problems[0]);
+  });
+
+  it('says why a short ADMIN_PASSWORD is refused', () => {
+    expect(configError({ ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'elevenchars' }).problems).toEqual([
+      'ADMIN_PASSWORD: must be at least 12 characters',
+    ]);
+  });
+
+  it('refuses ADMIN_PASSWORD without ADMIN_USERNAME', () => {
+    expect(configError({ ADMIN_PASSWORD: 'a long enough password' }).problems).toEqual([
+      'ADMIN_PASSWORD: is set but ADMIN_USERNAME is not',
+    ]);
   });
 
   it('reports every bad variable at once', () => {
-    const found = problems({ PORT: 'x', VIEW_APIS: 'perhaps', LOG_LEVEL: 'chatty' });
-    expect(found.map((p) => p.split(':')[0]).sort()).toEqual(['LOG_LEVEL', 'PORT', 'VIEW_APIS']);
-    const error = (() => {
-      try {
-        loadConfig({ PORT: 'x' });
-      } catch (e) {
-        return e as Error;
-      }
-    })();
-    expect(error?.message).toContain('PORT');
+    const error = configError({
+      PORT: 'abc',
+      VIEW_APIS: 'maybe',
+      LOG_LEVEL: 'loud',
+      DATABASE_URL: 'mysql://x',
+      SESSION_TIMEOUT_MINUTES: '0',
+      HOST: '127.0.0.1',
+    });
+    expect(named(error)).toEqual(['DATABASE_URL', 'LOG_LEVEL', 'PORT', 'SESSION_TIMEOUT_MINUTES', 'VIEW_APIS']);
+    for (const problem of error.problems) expect(error.message).toContain(problem);
   });
 });

@@ -1,33 +1,43 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+export type LogLine = Record<string, unknown> & { msg?: string };
+
 export interface ServerProcess {
   child: ChildProcess;
-  /** Base URL once listening. */
+  /** Base URL, e.g. `http://127.0.0.1:41234`. */
   url: string;
   port: number;
+  /** Everything the process wrote to stdout so far (JSON log lines and the console banner). */
   stdout(): string;
   stderr(): string;
-  /** Log lines (JSON) the server wrote so far. */
-  logLines(): Record<string, unknown>[];
-  /** Sends a signal and resolves with the exit code. */
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** The JSON log lines written so far (complete lines only). */
+  logLines(): LogLine[];
+  /**
+   * Sends a signal and resolves with the exit code (null when the signal
+   * killed it). Rejects, after killing it, when it has not exited in `timeoutMs`.
+   */
+  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
+  /** Resolves with the exit code once the process has exited. */
   exited: Promise<number | null>;
 }
 
 const running = new Set<ChildProcess>();
 
-/** Kills every server a test left running (call in afterAll). */
-export function killAll(): void {
+/** Kills every server still running and waits for them to go (call in afterAll). */
+export async function killAll(): Promise<void> {
+  const exits = [...running].map((child) => new Promise((resolve) => child.once('close', resolve)));
   for (const child of running) child.kill('SIGKILL');
-  running.clear();
+  await Promise.all(exits);
 }
 
-/** A port nobody listens on right now. */
+/** These levels hide the `listening` line, so the port cannot be read from the log. */
+const quietLevels = new Set(['fatal', 'error', 'warn', 'silent']);
+
+/** A port nobody listens on right now (for quiet servers only: another process could take it first). */
 async function freePort(): Promise<number> {
   const probe = createServer();
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
@@ -36,25 +46,45 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+function parseLogLines(out: string): LogLine[] {
+  const complete = out.slice(0, out.lastIndexOf('\n') + 1);
+  const lines: LogLine[] = [];
+  for (const line of complete.split('\n')) {
+    if (!line.startsWith('{')) continue; // the console banner and blank lines
+    try {
+      lines.push(JSON.parse(line) as LogLine);
+    } catch {
+      // Not a log line: other tests look at stdout() for it.
+    }
+  }
+  return lines;
+}
+
+/** How a start ended: listening (with the port), or exited first (with the code). */
+type Outcome = { listening: number } | { exitCode: number | null };
+
+interface Launched {
+  server: Omit<ServerProcess, 'url' | 'port'>;
+  /** Settles once the server listens or exits; rejects (after killing it) on timeout. */
+  outcome: Promise<Outcome>;
+}
+
 /**
- * Runs `src/main.ts` in a child process, the way `npm start` does, with a
- * minimal environment. Resolves once `/healthz` answers (whatever the log
- * level), or rejects with its output when it exits first or takes longer
- * than `timeoutMs`. Output is kept unless `keepOutput` is false (for load).
+ * Spawns `node --import tsx src/main.ts` (node itself, not the tsx CLI, so
+ * that signals reach the server and its exit code is the one we see) with a
+ * minimal environment: PATH, CI as given, PORT 0, LOG_LEVEL info and a key
+ * file in a temporary folder that is removed when the process exits.
  */
-export async function startServerProcess(
-  env: Record<string, string>,
-  timeoutMs = 30_000,
-  keepOutput = true,
-): Promise<ServerProcess> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'grc-proc-'));
-  const port = env.PORT ?? String(await freePort());
+async function launch(env: Record<string, string>, timeoutMs: number, keepOutput: boolean): Promise<Launched> {
+  const quiet = quietLevels.has(env.LOG_LEVEL ?? 'info');
+  const keyDir = env.JWT_KEY_FILE ? undefined : mkdtempSync(join(tmpdir(), 'grc-proc-'));
+  const port = env.PORT ?? (quiet ? String(await freePort()) : '0');
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     env: {
       PATH: process.env.PATH ?? '',
-      CI: process.env.CI ?? '',
+      ...(process.env.CI === undefined ? {} : { CI: process.env.CI }),
       LOG_LEVEL: 'info',
-      JWT_KEY_FILE: join(dataDir, 'jwt-keys.json'),
+      ...(keyDir ? { JWT_KEY_FILE: join(keyDir, 'jwt-keys.json') } : {}),
       ...env,
       PORT: port,
     },
@@ -63,70 +93,111 @@ export async function startServerProcess(
   running.add(child);
   let out = '';
   let err = '';
-  child.stdout?.on('data', (d) => {
-    if (keepOutput || out.length < 1_000_000) out += d;
+  child.stdout?.setEncoding('utf8');
+  child.stderr?.setEncoding('utf8');
+  // Load generators turn keepOutput off: the start-up lines are kept, not a million request lines.
+  child.stdout?.on('data', (chunk: string) => {
+    if (keepOutput || out.length < 1_000_000) out += chunk;
   });
-  child.stderr?.on('data', (d) => {
-    err += d;
+  child.stderr?.on('data', (chunk: string) => {
+    err += chunk;
   });
+  // 'close' rather than 'exit': by then stdout and stderr have been read to the end.
   const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => {
+    child.once('close', (code) => {
       running.delete(child);
+      if (keyDir) rmSync(keyDir, { recursive: true, force: true });
       resolve(code);
     }),
   );
-  const logLines = () =>
-    out
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const logLines = () => parseLogLines(out);
 
-  const url = `http://127.0.0.1:${port}`;
-  const server: ServerProcess = {
-    child,
-    port: Number(port),
-    url,
-    stdout: () => out,
-    stderr: () => err,
-    logLines,
-    exited,
-    stop: (signal = 'SIGTERM') => {
-      child.kill(signal);
-      return exited;
-    },
-  };
-  let code: number | null | undefined;
-  void exited.then((c) => {
-    code = c;
-  });
-  const deadline = Date.now() + timeoutMs;
-  while (code === undefined) {
-    if (Date.now() > deadline) {
+  const outcome = new Promise<Outcome>((resolve, reject) => {
+    const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      throw new Error(`server did not start in ${timeoutMs} ms:\n${out}\n${err}`);
+      reject(new Error(`the server neither listened nor exited in ${timeoutMs} ms:\n${out}\n${err}`));
+    }, timeoutMs);
+    const settle = (result: Outcome) => {
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      resolve(result);
+    };
+    const onData = () => {
+      const listening = logLines().find((l) => l.msg === 'listening');
+      if (listening) settle({ listening: Number(listening.port) });
+    };
+    if (quiet) {
+      void (async () => {
+        // No log line to wait for: poll until /healthz answers or the process is gone.
+        while (running.has(child)) {
+          try {
+            if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return settle({ listening: Number(port) });
+          } catch {
+            // not listening yet
+          }
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })();
+    } else {
+      child.stdout?.on('data', onData);
     }
+    void exited.then((exitCode) => settle({ exitCode }));
+  });
+
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM', stopTimeoutMs = 20_000) => {
+    child.kill(signal);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`the server did not exit within ${stopTimeoutMs} ms of ${signal}`));
+      }, stopTimeoutMs);
+    });
     try {
-      if ((await fetch(`${url}/healthz`)).ok) return server;
-    } catch {
-      // not listening yet
+      return await Promise.race([exited, late]);
+    } finally {
+      clearTimeout(timer);
     }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw Object.assign(new Error(`server exited with ${code}:\n${out}\n${err}`), { code, out, err });
+  };
+  return {
+    server: { child, stdout: () => out, stderr: () => err, logLines, exited, stop },
+    outcome,
+  };
 }
 
-/** Runs the server expecting it to fail at start-up; resolves with its exit code and output. */
+/**
+ * Runs the server the way `npm start` does and resolves once it listens;
+ * rejects with its output when it exits first or takes longer than `timeoutMs`.
+ * The port is read from the `listening` log line (PORT 0 by default); callers
+ * that quiet the log below info get a free port chosen in advance instead.
+ * `keepOutput: false` caps the kept stdout (for load tests).
+ */
+export async function startServerProcess(
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+  keepOutput = true,
+): Promise<ServerProcess> {
+  const { server, outcome } = await launch(env, timeoutMs, keepOutput);
+  const result = await outcome;
+  if ('exitCode' in result) {
+    throw new Error(`the server exited with ${result.exitCode}:\n${server.stdout()}\n${server.stderr()}`);
+  }
+  return { ...server, port: result.listening, url: `http://127.0.0.1:${result.listening}` };
+}
+
+/**
+ * Runs the server expecting it to stop at start-up; resolves with its exit
+ * code and output. Rejects (after killing it) when it starts listening.
+ */
 export async function failedStart(
   env: Record<string, string>,
+  timeoutMs = 20_000,
 ): Promise<{ code: number | null; out: string; err: string }> {
-  let server: ServerProcess;
-  try {
-    server = await startServerProcess(env, 20_000);
-  } catch (error) {
-    const e = error as Error & { code?: number | null; out?: string; err?: string };
-    if (e.out === undefined) throw error;
-    return { code: e.code ?? null, out: e.out, err: e.err ?? '' };
+  const { server, outcome } = await launch(env, timeoutMs, true);
+  const result = await outcome;
+  if ('listening' in result) {
+    await server.stop('SIGKILL');
+    throw new Error(`the server started on port ${result.listening}:\n${server.stdout()}`);
   }
-  await server.stop('SIGKILL');
-  throw new Error('the server started');
+  return { code: result.exitCode, out: server.stdout(), err: server.stderr() };
 }
