@@ -21,7 +21,14 @@ const booleanString = z
   .refine((v) => ['true', 'false', '1', '0', 'yes', 'no'].includes(v), 'must be true or false')
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-const integer = (min: number, max: number) => z.coerce.number().int('must be an integer').min(min).max(max);
+/** A whole number written in decimal digits: no `0x10`, `1e3`, `1.5` or blanks. */
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d{1,15}$/, 'must be an integer')
+    .transform(Number)
+    .pipe(z.number().min(min).max(max));
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -44,7 +51,8 @@ const environment = z.object({
       } catch {
         return false;
       }
-    }, 'must start with file:, postgres:// or postgresql://'),
+    }, 'must start with file:, postgres:// or postgresql://')
+    .refine((v) => !/^file:\s*(\?.*)?$/.test(v), 'must name a database file after file:'),
   DB_POOL_SIZE: integer(1, 200).default(10),
   LOG_LEVEL: z.enum(logLevels).default('info'),
   VIEW_APIS: booleanString.default(true),
@@ -153,13 +161,11 @@ export function loadConfig(env: Environment = process.env): Config {
   // An empty variable counts as unset, as in most deployment tools.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = environment.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  }
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  if (present.ADMIN_PASSWORD && !present.ADMIN_USERNAME)
+    problems.push('ADMIN_PASSWORD: is set but ADMIN_USERNAME is not');
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
-  if (e.ADMIN_PASSWORD && !e.ADMIN_USERNAME) {
-    throw new ConfigError(['ADMIN_PASSWORD: is set but ADMIN_USERNAME is not']);
-  }
   const provider = providerOf(e.DATABASE_URL);
   const dataDir = provider === 'sqlite' ? dirname(sqlitePath(e.DATABASE_URL)) : resolve('data');
   return {

@@ -104,7 +104,8 @@ async function shutdown(signal: string): Promise<void> {
   await auth.stop();
   await db.$disconnect();
   log.info('stopped');
-  process.exit(0);
+  // pino writes in the background: let the last lines out before exiting.
+  log.flush(() => process.exit(0));
 }
 
 process.once('SIGTERM', () => void shutdown('SIGTERM'));

@@ -172,3 +172,28 @@ describe('loadConfig', () => {
     for (const problem of error.problems) expect(error.message).toContain(problem);
   });
 });
+
+describe('strict parsing', () => {
+  const problemsOf = (env: Record<string, string>): string[] => {
+    try {
+      loadConfig(env);
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems;
+      throw error;
+    }
+    return [];
+  };
+
+  it.each([' ', '0x10', '1e3', '1.0', '+80'])('refuses PORT=%j: only decimal digits are a number', (value) => {
+    expect(problemsOf({ PORT: value })).toEqual([expect.stringMatching(/^PORT: /)]);
+  });
+
+  it('refuses a file: URL without a file', () => {
+    expect(problemsOf({ DATABASE_URL: 'file:' })).toEqual([expect.stringMatching(/^DATABASE_URL: /)]);
+  });
+
+  it('reports ADMIN_PASSWORD without ADMIN_USERNAME beside other problems', () => {
+    const found = problemsOf({ PORT: 'abc', ADMIN_PASSWORD: 'long enough password' });
+    expect(found.map((p) => p.split(':')[0]).sort()).toEqual(['ADMIN_PASSWORD', 'PORT']);
+  });
+});

@@ -25,14 +25,24 @@ export interface ServerProcess {
   exited: Promise<number | null>;
 }
 
-const running = new Set<ChildProcess>();
+/** Servers still running, each with the temporary folder to remove once it is gone. */
+const running = new Map<ChildProcess, string | undefined>();
 
 /** Kills every server still running and waits for them to go (call in afterAll). */
 export async function killAll(): Promise<void> {
-  const exits = [...running].map((child) => new Promise((resolve) => child.once('close', resolve)));
-  for (const child of running) child.kill('SIGKILL');
+  const exits = [...running.keys()].map((child) => new Promise((resolve) => child.once('close', resolve)));
+  for (const child of running.keys()) child.kill('SIGKILL');
   await Promise.all(exits);
 }
+
+// A test worker may end before a server's 'close' arrives (when killAll is not awaited): no
+// server may outlive it, nor its folder.
+process.once('exit', () => {
+  for (const [child, keyDir] of running) {
+    child.kill('SIGKILL');
+    if (keyDir) rmSync(keyDir, { recursive: true, force: true });
+  }
+});
 
 /** These levels hide the `listening` line, so the port cannot be read from the log. */
 const quietLevels = new Set(['fatal', 'error', 'warn', 'silent']);
@@ -90,7 +100,7 @@ async function launch(env: Record<string, string>, timeoutMs: number, keepOutput
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  running.add(child);
+  running.set(child, keyDir);
   let out = '';
   let err = '';
   child.stdout?.setEncoding('utf8');
