@@ -1,6 +1,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { generatedSchemaPath, migrationsDir, prismaDir, providerSchema } from '../../prisma/provider-schema.ts';
 import { sqlitePath } from './client.ts';
@@ -105,9 +106,34 @@ export async function applyMigrations(url: string): Promise<string[]> {
   if (provider === 'sqlite') {
     const path = sqlitePath(url);
     mkdirSync(dirname(path), { recursive: true });
+    // The schema engine locks a SQLite file exclusively, which fails while any other
+    // connection (a running server, a reader) has it open: only start it when needed.
+    if (sqliteUpToDate(path, provider)) return [];
     return withLockFile(path, run);
   }
   return withMigrationLock(url, run);
+}
+
+/** Whether every committed migration is recorded as applied in the SQLite file (read-only look). */
+function sqliteUpToDate(path: string, provider: Provider): boolean {
+  if (!existsSync(path)) return false;
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'").get();
+    if (!table) return false;
+    const applied = new Set(
+      (
+        db
+          .prepare(
+            'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+          )
+          .all() as { migration_name: string }[]
+      ).map((r) => r.migration_name),
+    );
+    return migrationsList(provider).migrationDirectories.every((d) => applied.has(d.path));
+  } finally {
+    db.close();
+  }
 }
 
 /**

@@ -105,4 +105,18 @@ describe.each(testProviders)('migrations on %s', (provider) => {
       await db.$disconnect();
     }
   });
+
+  it.runIf(provider === 'sqlite')('start again while another connection holds the SQLite file open', async () => {
+    const { url } = await fresh();
+    await applyMigrations(url);
+    const { db } = createDb(url);
+    try {
+      // As a running server does: WAL mode and an open connection.
+      await db.$queryRawUnsafe('PRAGMA journal_mode = WAL');
+      await db.user.count();
+      expect(await applyMigrations(url)).toEqual([]);
+    } finally {
+      await db.$disconnect();
+    }
+  });
 });
