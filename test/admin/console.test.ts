@@ -1,18 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { haveChromium, launchChromium } from '../support/browser.ts';
 import { killAll, type ServerProcess, startServerProcess } from '../support/process.ts';
 
-const executablePath = '/usr/bin/chromium';
-const haveBrowser = existsSync(executablePath);
-if (!haveBrowser) {
-  if (process.env.CI === 'true') throw new Error(`CI needs Chromium at ${executablePath} (.ci/run installs it)`);
-  process.stderr.write(
-    `\nChromium not found at ${executablePath}: the admin console browser test is SKIPPED (apt-get install chromium).\n\n`,
-  );
-}
+const haveBrowser = haveChromium('the admin console browser test');
 
 const admin = { ADMIN_USERNAME: 'console.admin', ADMIN_PASSWORD: 'console admin password' };
 /** Where the test leaves its screenshot (a CI artifact). */
@@ -31,19 +25,7 @@ describe.runIf(haveBrowser)('the admin console in Chromium', () => {
       VIEW_APIS: 'false',
       ...admin,
     });
-    browser = await chromium.launch({
-      executablePath,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1366, height: 800 } });
     page = await context.newPage();
     // The console must make no request beyond its own server.

@@ -1,18 +1,11 @@
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
+import { haveChromium, launchChromium } from '../support/browser.ts';
 
-const executablePath = '/usr/bin/chromium';
-const haveBrowser = existsSync(executablePath);
-if (!haveBrowser) {
-  if (process.env.CI === 'true') throw new Error(`CI needs Chromium at ${executablePath} (.ci/run installs it)`);
-  process.stderr.write(
-    `\nChromium not found at ${executablePath}: the Swagger UI browser test is SKIPPED (apt-get install chromium).\n\n`,
-  );
-}
+const haveBrowser = haveChromium('the Swagger UI browser test');
 
 describe.runIf(haveBrowser)('Swagger UI in Chromium', () => {
   let app: TestApp;
@@ -25,11 +18,7 @@ describe.runIf(haveBrowser)('Swagger UI in Chromium', () => {
     http = createServer(app.server);
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
