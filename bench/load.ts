@@ -145,7 +145,7 @@ async function main() {
         p50Ms: Math.max(...results.map((r) => r.latency.p50)),
         p99Ms: Math.max(...results.map((r) => r.latency.p99)),
         requests: total,
-        errors: results.reduce((n, r) => n + r.errors + r.timeouts, 0),
+        errors: results.reduce((n, r) => n + r.errors, 0),
         non2xx: results.reduce((n, r) => n + r.non2xx, 0),
         ...memory,
       };

@@ -49,7 +49,8 @@ export async function measure(options: LoadOptions): Promise<LoadResult> {
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     requests: result.requests.total,
-    errors: result.errors + result.timeouts,
+    // autocannon's errors already include timeouts.
+    errors: result.errors,
     non2xx: result.non2xx,
   };
 }
