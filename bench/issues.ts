@@ -17,8 +17,8 @@ import pg from 'pg';
 import { createDb } from '../src/db/client.ts';
 import { applyMigrations } from '../src/db/migrate.ts';
 import type { Provider } from '../src/db/provider.ts';
-import { IssueSeverity, IssueStatus } from '../src/generated/sqlite/enums.ts';
-import { severityRank } from '../src/services/issue-severity.ts';
+import { IssueSeverity, IssueStatus } from '../src/db/types.ts';
+import { severityRank } from '../src/issues/severity.ts';
 import { startServerProcess } from '../test/support/process.ts';
 import { login, machine, measure, printTable, temporaryPostgresDatabase } from './lib/load.ts';
 

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { providers } from '../src/db/provider.ts';
-import { generatedSchemaPath, providerSchema } from './provider-schema.ts';
+import { generatedSchemaPath, providerSchema } from '../src/db/provider-schema.ts';
 
 const prismaCli = createRequire(import.meta.url).resolve('prisma/build/index.js');
 

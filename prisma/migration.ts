@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { applyMigrations, schemaDrift } from '../src/db/migrate.ts';
 import { type Provider, providers } from '../src/db/provider.ts';
-import { migrationsDir } from './provider-schema.ts';
+import { migrationsDir } from '../src/db/provider-schema.ts';
 
 const name = process.argv[2] ?? '';
 if (!/^[a-z0-9_]{1,60}$/.test(name)) {

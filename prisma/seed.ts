@@ -7,8 +7,8 @@ import { hashPassword, randomPassword } from '../src/auth/password.ts';
 import { createDb } from '../src/db/client.ts';
 import { applyMigrations } from '../src/db/migrate.ts';
 import { defaultDatabaseUrl } from '../src/db/provider.ts';
-import { IssueSeverity, IssueStatus, Role } from '../src/generated/sqlite/enums.ts';
-import { severityRank } from '../src/services/issue-severity.ts';
+import { IssueSeverity, IssueStatus, Role } from '../src/db/types.ts';
+import { severityRank } from '../src/issues/severity.ts';
 
 const url = process.env.DATABASE_URL || defaultDatabaseUrl;
 const issueCount = process.env.SEED_ISSUES ? Number(process.env.SEED_ISSUES) : 300;

@@ -1,22 +1,8 @@
+import type { Principal } from './access/principal.ts';
 import type { Auth } from './auth/runtime.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/client.ts';
-import type { Role } from './generated/sqlite/enums.ts';
 import type { Logger } from './logger.ts';
-
-/** Who a verified token says the caller is. */
-export interface Principal {
-  kind: 'user' | 'serviceAccount';
-  /** The user, or the administrator who created the service account. */
-  userId: string;
-  /** Set for service-account tokens. */
-  serviceAccountId: number | null;
-  userName: string;
-  roles: ReadonlySet<Role>;
-  /** The token's `jti`. */
-  tokenId: string;
-  expiresAt: Date;
-}
 
 /** What every request carries through GraphQL resolvers and REST handlers. */
 export interface RequestContext {
@@ -42,3 +28,9 @@ export interface RequestContext {
 export interface AuthenticatedContext extends RequestContext {
   principal: Principal;
 }
+
+/** What a service function needs of the request it serves (a CLI makes one without HTTP). */
+export type ServiceContext = Pick<
+  RequestContext,
+  'db' | 'principal' | 'clientIp' | 'requestId' | 'log' | 'auth' | 'config'
+>;

@@ -1,26 +1,53 @@
 import { GraphQLError } from 'graphql';
+import { isDatabaseUnavailable } from './db/errors.ts';
 
-/** The closed set of error codes clients see, in GraphQL `extensions.code` and REST `error.code`. */
+/**
+ * Every code the server sends, in GraphQL `extensions.code` and REST
+ * `error.code`. Codes that graphql-yoga and graphql-js give their own
+ * errors are listed too, so that this union is the whole set.
+ */
 export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'BAD_USER_INPUT'
+  | 'BAD_REQUEST'
   | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
   | 'CONFLICT'
+  | 'LENGTH_REQUIRED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'URI_TOO_LONG'
   | 'RATE_LIMITED'
-  | 'SERVICE_UNAVAILABLE';
+  | 'CSRF_PREVENTED'
+  | 'GRAPHQL_PARSE_FAILED'
+  | 'GRAPHQL_VALIDATION_FAILED'
+  | 'OPERATION_NOT_SUPPORTED'
+  | 'OPERATION_RESOLUTION_FAILURE'
+  | 'SERVICE_UNAVAILABLE'
+  | 'REQUEST_TIMEOUT'
+  | 'INTERNAL_SERVER_ERROR';
+
+interface AppErrorOptions {
+  /** Extra fields of `extensions` (GraphQL) and of `error` (REST), e.g. `field`. */
+  details?: Record<string, unknown>;
+  /** Headers of the HTTP answer (`WWW-Authenticate`, `Retry-After`, `Allow`). */
+  headers?: Record<string, string>;
+}
 
 /**
- * An error meant for the client: its message and code are shown as they are,
- * with the HTTP status (and headers) that REST and GraphQL-over-HTTP answer
- * with in `extensions.http`. Anything that is not an `AppError` is masked.
+ * An error meant for the client: its message and code are shown as they
+ * are, with the HTTP status (and headers) that REST and GraphQL-over-HTTP
+ * answer with in `extensions.http`. Anything that is not an `AppError` is
+ * turned into one by `toAppError`, which masks it.
  */
-export abstract class AppError extends GraphQLError {
+export class AppError extends GraphQLError {
+  readonly details: Record<string, unknown>;
+
   constructor(
     message: string,
     readonly code: ErrorCode,
     readonly status: number,
-    options: { details?: Record<string, unknown>; headers?: Record<string, string> } = {},
+    options: AppErrorOptions = {},
   ) {
     super(message, {
       extensions: {
@@ -29,6 +56,7 @@ export abstract class AppError extends GraphQLError {
         http: { status, ...(options.headers ? { headers: options.headers } : {}) },
       },
     });
+    this.details = options.details ?? {};
   }
 
   /** Headers the HTTP answer carries (`WWW-Authenticate`, `Retry-After`). */
@@ -101,4 +129,49 @@ export class ServiceUnavailableError extends AppError {
   constructor(message = 'Service temporarily unavailable: try again shortly') {
     super(message, 'SERVICE_UNAVAILABLE', 503, { headers: { 'Retry-After': '5' } });
   }
+}
+
+/** Something unexpected; the client learns only the request id, the log has the rest. HTTP 500. */
+export class InternalServerError extends AppError {
+  constructor(requestId: string) {
+    super(`Unexpected error (request id ${requestId})`, 'INTERNAL_SERVER_ERROR', 500, { details: { requestId } });
+  }
+}
+
+/** Where `toAppError` reports what the client is not told. */
+export interface ErrorReporter {
+  warn(details: object, message: string): void;
+  error(details: object, message: string): void;
+}
+
+/**
+ * The one mapping from any error to what the client is told: an `AppError`
+ * as it is; an unreachable database as SERVICE_UNAVAILABLE (503); anything
+ * else as INTERNAL_SERVER_ERROR carrying only the request id, with the
+ * error itself logged. GraphQL (`useErrorCodes`) and REST (`errorResponse`)
+ * both go through it.
+ */
+export function toAppError(error: unknown, requestId: string, log: ErrorReporter): AppError {
+  if (error instanceof AppError) return error;
+  if (isDatabaseUnavailable(error)) {
+    log.warn({ err: (error as Error).message, requestId }, 'database unavailable');
+    return new ServiceUnavailableError();
+  }
+  log.error({ err: error, requestId }, 'unexpected error');
+  return new InternalServerError(requestId);
+}
+
+/**
+ * The body of an error answer: REST's `{ "error": { "code", "message" } }`,
+ * or, for `/graphql`, a GraphQL-over-HTTP result with one error.
+ */
+export function errorBody(error: AppError, shape: 'rest' | 'graphql' = 'rest'): object {
+  if (shape === 'graphql')
+    return { errors: [{ message: error.message, extensions: { code: error.code, ...error.details } }] };
+  return { error: { code: error.code, message: error.message } };
+}
+
+/** The HTTP answer of an error: its status, its headers and `errorBody`. */
+export function errorResponse(error: AppError, shape: 'rest' | 'graphql' = 'rest'): Response {
+  return Response.json(errorBody(error, shape), { status: error.status, headers: error.headers });
 }

@@ -4,11 +4,11 @@ import { type Auth, createAuth } from './auth/runtime.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createDb } from './db/client.ts';
 import { applyMigrations } from './db/migrate.ts';
+import { Metrics } from './http/metrics.ts';
+import { withRequestTimeout } from './http/request-timeout.ts';
 import { createLogger } from './logger.ts';
-import { Metrics } from './metrics.ts';
-import { withRequestTimeout } from './request-timeout.ts';
 import { createServer } from './server.ts';
-import { ensureFirstAdministrator } from './services/bootstrap.ts';
+import { ensureFirstAdministrator } from './users/bootstrap.ts';
 
 function fail(message: string): never {
   process.stderr.write(`grc-api: ${message}\n`);

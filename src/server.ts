@@ -6,18 +6,20 @@ import type { Auth } from './auth/runtime.ts';
 import type { Config } from './config.ts';
 import type { RequestContext } from './context.ts';
 import type { Db } from './db/client.ts';
-import { healthRoutes } from './health.ts';
+import { healthRoutes } from './http/health.ts';
+import { homeRoutes } from './http/home.ts';
+import { type Metrics, metricsRoutes } from './http/metrics.ts';
+import { clientAddressOf, factsOf, type NodeServerContext, useRequestFacts } from './http/request-facts.ts';
+import { routeLabeler, useRoutes } from './http/router.ts';
+import { useHttpLimits } from './http/use-http-limits.ts';
+import { useRateLimit } from './http/use-rate-limit.ts';
+import { useRequestLog } from './http/use-request-log.ts';
+import { useSecurityHeaders } from './http/use-security-headers.ts';
 import type { Logger } from './logger.ts';
-import type { Metrics } from './metrics.ts';
 import { useArmor } from './plugins/use-armor.ts';
 import { useDiscoverability } from './plugins/use-discoverability.ts';
 import { useErrorCodes } from './plugins/use-error-codes.ts';
-import { useHttpLimits } from './plugins/use-http-limits.ts';
-import { useRateLimit } from './plugins/use-rate-limit.ts';
-import { requestIdOf, setActor, useRequestLog } from './plugins/use-request-log.ts';
-import { type Route, useRoutes } from './plugins/use-routes.ts';
-import { useSecurityHeaders } from './plugins/use-security-headers.ts';
-import { authRoutes } from './rest/auth.ts';
+import { authRoutes } from './rest/authentication.ts';
 import { issueRoutes } from './rest/issues.ts';
 import type { RestKit } from './rest/respond.ts';
 import { swaggerRoutes } from './rest/swagger.ts';
@@ -32,15 +34,7 @@ export interface ServerDependencies {
   metrics?: Metrics;
 }
 
-/** Node's request, present when the server runs behind `node:http`. */
-interface NodeServerContext {
-  req?: { socket?: { remoteAddress?: string } };
-}
-
 export type Server = YogaServerInstance<NodeServerContext, RequestContext>;
-
-const clientAddresses = new WeakMap<Request, string>();
-const clientIp = (request: Request) => clientAddresses.get(request) ?? 'unknown';
 
 /**
  * Builds the HTTP application (GraphQL at `/graphql`, REST and health
@@ -50,20 +44,20 @@ const clientIp = (request: Request) => clientAddresses.get(request) ?? 'unknown'
 export function createServer({ config, db, log, auth, metrics }: ServerDependencies): Server {
   /** The one context factory, for GraphQL and REST alike; it authenticates the request. */
   const contextFor = async (request: Request): Promise<RequestContext> => {
-    const requestId = requestIdOf(request);
+    const facts = factsOf(request);
     const principal = await auth.authenticate(request);
     if (principal?.kind === 'serviceAccount') {
-      auth.usage.record(principal, clientIp(request), auth.now());
+      auth.usage.record(principal, facts.clientAddress, auth.now());
       metrics?.tokenUses.inc({ service_account: String(principal.serviceAccountId) });
-      setActor(request, `service-account:${principal.serviceAccountId}`);
+      facts.actor = `service-account:${principal.serviceAccountId}`;
     } else if (principal) {
-      setActor(request, `user:${principal.userId}`);
+      facts.actor = `user:${principal.userId}`;
     }
     return {
       request,
-      requestId,
-      clientIp: clientIp(request),
-      log: log.child({ requestId }),
+      requestId: facts.id,
+      clientIp: facts.clientAddress,
+      log: log.child({ requestId: facts.id }),
       db,
       principal,
       config,
@@ -71,21 +65,15 @@ export function createServer({ config, db, log, auth, metrics }: ServerDependenc
     };
   };
   const kit: RestKit = { contextFor, log };
+  // The public API, as the OpenAPI document describes it.
   const apiRoutes = [...healthRoutes(config, db), ...authRoutes(kit, auth.keys), ...issueRoutes(kit)];
-  const metricsRoutes: Route[] =
-    config.metricsEnabled && metrics
-      ? [
-          {
-            path: '/metrics',
-            methods: {
-              GET: async () =>
-                new Response(await metrics.registry.metrics(), {
-                  headers: { 'Content-Type': metrics.registry.contentType },
-                }),
-            },
-          },
-        ]
-      : [];
+  const routes = [
+    ...apiRoutes,
+    ...adminRoutes(),
+    ...(config.metricsEnabled && metrics ? metricsRoutes(metrics) : []),
+    ...(config.viewApis ? swaggerRoutes(apiRoutes) : []),
+  ];
+  const allRoutes = [...routes, ...homeRoutes(routes, { graphiql: config.viewApis })];
 
   return createYoga<NodeServerContext, RequestContext>({
     schema,
@@ -103,30 +91,20 @@ export function createServer({ config, db, log, auth, metrics }: ServerDependenc
         ? { origin: config.http.corsOrigins, credentials: false, methods: ['GET', 'POST'], maxAge: 600 }
         : false,
     plugins: [
-      {
-        onRequest({ request, serverContext }) {
-          // Behind a trusted proxy, the client is the address the proxy appended last.
-          const forwarded = config.trustProxy
-            ? request.headers.get('x-forwarded-for')?.split(',').at(-1)?.trim()
-            : undefined;
-          const address = forwarded || (serverContext as NodeServerContext | undefined)?.req?.socket?.remoteAddress;
-          if (address) clientAddresses.set(request, address);
-        },
-      },
-      useRequestLog({ log, metrics }),
+      useRequestFacts({ trustProxy: config.trustProxy }),
+      useRequestLog({ log, metrics, routeOf: routeLabeler(allRoutes) }),
       useSecurityHeaders(),
       useHttpLimits(config.http),
-      useRateLimit({ perMinute: config.http.rateLimitPerMinute, clientIp, exempt: ['/healthz', '/readyz'] }),
+      useRateLimit({
+        perMinute: config.http.rateLimitPerMinute,
+        clientIp: clientAddressOf,
+        exempt: ['/healthz', '/readyz'],
+      }),
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
       ...useArmor(config.graphql),
       ...(config.viewApis ? [] : useDiscoverability()),
       useErrorCodes(),
-      useRoutes([
-        ...apiRoutes,
-        ...adminRoutes(),
-        ...metricsRoutes,
-        ...(config.viewApis ? swaggerRoutes(apiRoutes) : []),
-      ]),
+      useRoutes(allRoutes, { graphqlEndpoint: '/graphql' }),
     ],
     context: ({ request }) => contextFor(request),
   });

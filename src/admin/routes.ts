@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Route } from '../plugins/use-routes.ts';
+import type { Route } from '../http/router.ts';
 
 /** The console's own policy: its files from this origin, API calls to this origin, nothing else. */
 export const adminContentSecurityPolicy =
@@ -39,7 +39,11 @@ function serve(name: string): Response {
  */
 export function adminRoutes(): Route[] {
   return [
-    { path: '/admin', methods: { GET: () => serve('index.html') } },
+    {
+      path: '/admin',
+      summary: 'The administration console (in a browser)',
+      methods: { GET: () => serve('index.html') },
+    },
     {
       path: '/admin/{file}',
       methods: {

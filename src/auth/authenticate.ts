@@ -1,4 +1,4 @@
-import type { Principal } from '../context.ts';
+import type { Principal } from '../access/principal.ts';
 import { UnauthenticatedError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { type TokenClaims, TokenRejectedError, type TokenService } from './tokens.ts';

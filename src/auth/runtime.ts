@@ -1,3 +1,4 @@
+import { writeAudit } from '../audit/writer.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
@@ -67,23 +68,17 @@ export async function createAuth(config: Config, log: Logger, db: Db, options: A
     if (at - (lastExpiredAudit.get(claims.tokenId) ?? 0) < expiredAuditIntervalMs) return;
     lastExpiredAudit.set(claims.tokenId, at);
     if (lastExpiredAudit.size > 10_000) lastExpiredAudit.clear();
-    db.auditEvent
-      .create({
-        data: {
-          actorType: 'SERVICE_ACCOUNT',
-          actorServiceAccountId: claims.serviceAccountId ?? null,
-          actorLabel: claims.userName,
-          action: 'service_account.expired_token_used',
-          targetType: 'ServiceAccount',
-          targetId: String(claims.serviceAccountId),
-          details: JSON.stringify({
-            tokenId: claims.tokenId,
-            expiredAt: claims.expiresAt.toISOString(),
-            path: new URL(request.url).pathname,
-          }),
-        },
-      })
-      .catch((error: Error) => log.warn({ err: error.message }, 'could not audit an expired token'));
+    writeAudit(db, {
+      actor: { type: 'SERVICE_ACCOUNT', serviceAccountId: claims.serviceAccountId ?? null, label: claims.userName },
+      action: 'service_account.expired_token_used',
+      targetType: 'ServiceAccount',
+      targetId: String(claims.serviceAccountId),
+      details: {
+        tokenId: claims.tokenId,
+        expiredAt: claims.expiresAt.toISOString(),
+        path: new URL(request.url).pathname,
+      },
+    }).catch((error: Error) => log.warn({ err: error.message }, 'could not audit an expired token'));
   };
 
   return {

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { errors, type JWTPayload, jwtVerify, SignJWT } from 'jose';
-import { Role } from '../generated/sqlite/enums.ts';
+import { Role } from '../db/types.ts';
 import { algorithms, type KeyStore } from './keys.ts';
 
 /** The `typ` header of our tokens: OAuth 2.0 access tokens in JWT form (RFC 9068). */

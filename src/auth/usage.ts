@@ -1,4 +1,5 @@
-import type { Principal } from '../context.ts';
+import type { Principal } from '../access/principal.ts';
+import { writeAudit } from '../audit/writer.ts';
 import type { Db } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 
@@ -74,22 +75,18 @@ export class UsageRecorder {
             where: { id },
             data: { useCount: { increment: use.count }, lastUsedAt: use.last, lastClientIp: use.lastIp },
           }),
-          this.db.auditEvent.create({
-            data: {
-              actorType: 'SERVICE_ACCOUNT',
-              actorServiceAccountId: id,
-              actorLabel: `service-account-${id}`,
-              action: 'service_account.used',
-              targetType: 'ServiceAccount',
-              targetId: String(id),
-              clientIp: use.lastIp,
-              details: JSON.stringify({
-                tokenId: use.tokenId,
-                uses: use.count,
-                from: use.first.toISOString(),
-                to: use.last.toISOString(),
-                clientIps: [...use.addresses],
-              }),
+          writeAudit(this.db, {
+            actor: { type: 'SERVICE_ACCOUNT', serviceAccountId: id, label: `service-account-${id}` },
+            action: 'service_account.used',
+            targetType: 'ServiceAccount',
+            targetId: id,
+            clientIp: use.lastIp,
+            details: {
+              tokenId: use.tokenId,
+              uses: use.count,
+              from: use.first.toISOString(),
+              to: use.last.toISOString(),
+              clientIps: [...use.addresses],
             },
           }),
         ]);

@@ -14,13 +14,13 @@ import { parseArgs } from 'node:util';
 import { principalOf } from '../auth/authenticate.ts';
 import { createAuth } from '../auth/runtime.ts';
 import { ConfigError, loadConfig } from '../config.ts';
+import type { ServiceContext } from '../context.ts';
 import { createDb } from '../db/client.ts';
 import { applyMigrations } from '../db/migrate.ts';
+import { Role } from '../db/types.ts';
 import { AppError } from '../errors.ts';
-import { Role } from '../generated/sqlite/enums.ts';
 import { createLogger } from '../logger.ts';
-import type { ServiceContext } from '../services/audit.ts';
-import * as accounts from '../services/service-accounts.ts';
+import * as accounts from '../service-accounts/service.ts';
 
 const usage =
   'usage: npm run service-account -- create --days N --purpose TEXT [--roles R1,R2] [--admin NAME] | list [--status S] | revoke ID';

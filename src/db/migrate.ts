@@ -3,9 +3,9 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { generatedSchemaPath, migrationsDir, prismaDir, providerSchema } from '../../prisma/provider-schema.ts';
 import { sqlitePath } from './client.ts';
 import { type Provider, providerOf } from './provider.ts';
+import { generatedSchemaPath, migrationsDir, prismaDir, providerSchema } from './provider-schema.ts';
 import { noFilters, withSchemaEngine } from './schema-engine.ts';
 
 /** The provider's schema, as the schema engine takes it. */

@@ -1,33 +1,16 @@
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { RequestContext } from '../context.ts';
-import { isDatabaseUnavailable } from '../db/errors.ts';
-import { AppError, ServiceUnavailableError } from '../errors.ts';
+import { AppError, type ErrorCode, toAppError } from '../errors.ts';
 
 /** graphql-js words variable coercion failures so; the path names the field. */
 const variableError = /^Variable "\$(\w+)"(?: got invalid value .*? at "([\w.[\]]+)")?/s;
 
-/** A generic error for the client; the details go to the log under the request id. */
-export function unexpectedError(requestId: string): GraphQLError {
-  return new GraphQLError(`Unexpected error (request id ${requestId})`, {
-    extensions: { code: 'INTERNAL_SERVER_ERROR', requestId, http: { status: 500 } },
-  });
-}
-
 function shape(error: GraphQLError, ctx: RequestContext): GraphQLError {
   const original = error.originalError;
   if (original && !(original instanceof GraphQLError)) {
-    if (isDatabaseUnavailable(original)) {
-      ctx.log.warn({ err: original.message }, 'database unavailable');
-      const unavailable = new ServiceUnavailableError();
-      return new GraphQLError(unavailable.message, {
-        nodes: error.nodes,
-        path: error.path,
-        extensions: unavailable.extensions,
-      });
-    }
-    ctx.log.error({ err: original, path: error.path }, 'unexpected error');
-    return unexpectedError(ctx.requestId);
+    const answer = toAppError(original, ctx.requestId, ctx.log);
+    return new GraphQLError(answer.message, { nodes: error.nodes, path: error.path, extensions: answer.extensions });
   }
   if (original instanceof AppError || error.extensions?.code) return error;
   const match = variableError.exec(error.message);
@@ -40,7 +23,7 @@ function shape(error: GraphQLError, ctx: RequestContext): GraphQLError {
 }
 
 /** Codes for the errors yoga and graphql-armor raise without one, by message. */
-const knownMessages: [RegExp, string, number][] = [
+const knownMessages: [RegExp, ErrorCode, number][] = [
   [/CSRF/i, 'CSRF_PREVENTED', 403],
   [/subscription/i, 'OPERATION_NOT_SUPPORTED', 400],
   [/^(Syntax Error: )?(Query too (deep|large|costly)|Too many (aliases|directives))/, 'GRAPHQL_VALIDATION_FAILED', 400],

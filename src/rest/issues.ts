@@ -1,30 +1,9 @@
-import type { Issue } from '../generated/sqlite/client.ts';
-import type { Route } from '../plugins/use-routes.ts';
-import { allIssues, getIssue, maxPageSize, pageIssues } from '../services/issues.ts';
+import type { Issue } from '../db/types.ts';
+import type { Route } from '../http/router.ts';
+import { allIssues, getIssue, maxPageSize, pageIssues } from '../issues/service.ts';
+import { issueJson } from './issue-json.ts';
 import { authErrorDocs, availabilityErrorDocs, errorResponseDoc } from './openapi.ts';
 import { handle, type RestKit } from './respond.ts';
-
-/** An issue as RegScale's REST API spells it, which existing scripts read. */
-export function issueJson(issue: Issue) {
-  return {
-    id: issue.id,
-    uuid: issue.uuid,
-    title: issue.title,
-    description: issue.description,
-    severityLevel: issue.severityLevel,
-    status: issue.status,
-    dueDate: issue.dueDate?.toISOString() ?? null,
-    dateCompleted: issue.dateCompleted?.toISOString() ?? null,
-    issueOwnerId: issue.issueOwnerId,
-    createdById: issue.createdById,
-    lastUpdatedById: issue.lastUpdatedById,
-    dateCreated: issue.createdAt.toISOString(),
-    dateLastUpdated: issue.updatedAt.toISOString(),
-  };
-}
-
-/** An issue as the REST API answers it; the OpenAPI schema is checked against this type. */
-export type IssueJson = ReturnType<typeof issueJson>;
 
 const jsonHeaders = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' };
 

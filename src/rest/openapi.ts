@@ -1,7 +1,7 @@
-import { IssueSeverity, IssueStatus } from '../generated/sqlite/enums.ts';
-import type { OperationDoc, Route } from '../plugins/use-routes.ts';
+import { IssueSeverity, IssueStatus } from '../db/types.ts';
+import type { OperationDoc, Route } from '../http/router.ts';
 import { version } from '../version.ts';
-import type { IssueJson } from './issues.ts';
+import type { IssueJson } from './issue-json.ts';
 
 /** Where the OpenAPI document is served (Swagger UI's usual location, which tools look for). */
 export const openApiDocumentPath = '/swagger/v1/swagger.json';
@@ -133,6 +133,7 @@ export function openApiRoute(apiRoutes: Route[]): Route {
   const body = JSON.stringify(openApiDocument(apiRoutes));
   return {
     path: openApiDocumentPath,
+    summary: 'The OpenAPI 3.1 document of the REST API',
     methods: {
       GET: () =>
         new Response(body, {

@@ -1,16 +1,10 @@
 import type { RequestContext } from '../context.ts';
-import { isDatabaseUnavailable } from '../db/errors.ts';
-import { AppError, BadUserInputError, ServiceUnavailableError } from '../errors.ts';
+import { BadUserInputError, errorResponse, toAppError } from '../errors.ts';
+import { requestIdOf } from '../http/request-facts.ts';
 import type { Logger } from '../logger.ts';
-import { requestIdOf } from '../plugins/use-request-log.ts';
 
 /** Largest JSON body a REST endpoint reads. */
 const maxJsonBytes = 64 * 1024;
-
-/** The one error shape of the REST API: `{ "error": { "code", "message" } }`. */
-export function errorResponse(status: number, code: string, message: string, headers: Record<string, string> = {}) {
-  return Response.json({ error: { code, message } }, { status, headers });
-}
 
 /** What REST handlers are built with: the request context factory GraphQL uses too. */
 export interface RestKit {
@@ -20,9 +14,8 @@ export interface RestKit {
 
 /**
  * Runs a REST handler with the request's context (authentication
- * included): `AppError`s answer with their status, code and headers;
- * anything else is logged and answered with a generic 500 that carries
- * only the request id.
+ * included); whatever it throws is answered through `toAppError`, like
+ * GraphQL's errors.
  */
 export async function handle(
   kit: RestKit,
@@ -32,15 +25,7 @@ export async function handle(
   try {
     return await run(await kit.contextFor(request));
   } catch (error) {
-    if (error instanceof AppError) return errorResponse(error.status, error.code, error.message, error.headers);
-    const requestId = requestIdOf(request);
-    if (isDatabaseUnavailable(error)) {
-      kit.log.warn({ err: (error as Error).message, requestId }, 'database unavailable');
-      const unavailable = new ServiceUnavailableError();
-      return errorResponse(unavailable.status, unavailable.code, unavailable.message, unavailable.headers);
-    }
-    kit.log.error({ err: error, requestId }, 'unexpected error in REST handler');
-    return errorResponse(500, 'INTERNAL_SERVER_ERROR', `Unexpected error (request id ${requestId})`);
+    return errorResponse(toAppError(error, requestIdOf(request), kit.log));
   }
 }
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { Route } from '../plugins/use-routes.ts';
+import type { Route } from '../http/router.ts';
 import { openApiDocumentPath, openApiRoute } from './openapi.ts';
 
 /**
@@ -102,6 +102,7 @@ export function swaggerRoutes(apiRoutes: Route[]): Route[] {
     openApiRoute(apiRoutes),
     {
       path: '/swagger',
+      summary: 'Swagger UI for the REST API',
       methods: {
         // The page names the assets' current versions: revalidated on each visit.
         GET: () =>

@@ -1,4 +1,4 @@
-import { listAuditEvents } from '../services/audit.ts';
+import { listAuditEvents } from '../audit/events.ts';
 import { builder } from './builder.ts';
 
 const ActorTypeEnum = builder.enumType('ActorType', {
@@ -62,7 +62,7 @@ builder.queryField('auditEvents', (t) =>
   t.field({
     type: AuditEventPage,
     description: 'The audit trail, newest first. Administrators only.',
-    authScopes: { admin: true },
+    authScopes: { can: 'readAuditEvents' },
     args: {
       filter: t.arg({ type: AuditEventFilter, description: 'Which events.' }),
       first: t.arg.int({ description: 'How many (0 to 500, default 50).' }),

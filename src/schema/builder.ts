@@ -2,56 +2,38 @@ import SchemaBuilder from '@pothos/core';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import ScopeAuthPlugin, { type AuthFailure, AuthScopeFailureType } from '@pothos/plugin-scope-auth';
 import { DateTimeResolver } from 'graphql-scalars';
+import { allows, type Rule, refusal } from '../access/policy.ts';
 import type { AuthenticatedContext, RequestContext } from '../context.ts';
+import { Role } from '../db/types.ts';
 import { ForbiddenError, UnauthenticatedError } from '../errors.ts';
 import type PrismaTypes from '../generated/pothos-types.ts';
 import { getDatamodel } from '../generated/pothos-types.ts';
-import { Role } from '../generated/sqlite/enums.ts';
-import { roleRequiredMessage } from '../services/permissions.ts';
 
-/** Whether a failed scope check asked for a person's session (the `user` scope). */
-function askedForUserSession(failure: AuthFailure): boolean {
-  if (failure.kind === AuthScopeFailureType.AuthScope) return failure.scope === 'user';
+/** The first rule a failed scope check asked for (`can`), to let the access policy word the refusal. */
+function ruleAskedFor(failure: AuthFailure): Rule | undefined {
+  if (failure.kind === AuthScopeFailureType.AuthScope)
+    return failure.scope === 'can' ? (failure.parameter as Rule) : undefined;
   if (failure.kind === AuthScopeFailureType.AnyAuthScopes || failure.kind === AuthScopeFailureType.AllAuthScopes) {
-    return failure.failures.some(askedForUserSession);
+    for (const inner of failure.failures) {
+      const rule = ruleAskedFor(inner);
+      if (rule) return rule;
+    }
   }
-  return false;
-}
-
-/** The roles a failed scope check asked for, to name them in the error. */
-function rolesAskedFor(failure: AuthFailure): string[] {
-  switch (failure.kind) {
-    case AuthScopeFailureType.AuthScope:
-      if (failure.scope === 'hasRole') return [String(failure.parameter)];
-      if (failure.scope === 'hasAnyRole') return (failure.parameter as Role[]).map(String);
-      if (failure.scope === 'admin') return [Role.ADMINISTRATOR];
-      return [];
-    case AuthScopeFailureType.AnyAuthScopes:
-    case AuthScopeFailureType.AllAuthScopes:
-      return failure.failures.flatMap(rolesAskedFor);
-    default:
-      return [];
-  }
+  return undefined;
 }
 
 export const builder = new SchemaBuilder<{
   Context: RequestContext;
   PrismaTypes: PrismaTypes;
   AuthScopes: {
+    /** Any valid token. */
     loggedIn: boolean;
-    admin: boolean;
-    hasRole: Role;
-    /** Holds at least one of these roles (see `permissions`). */
-    hasAnyRole: readonly Role[];
-    /** The caller is a person (a user session), not a service-account token. */
-    user: boolean;
+    /** The access policy allows the caller this rule (`src/access/policy.ts`). */
+    can: Rule;
   };
   AuthContexts: {
     loggedIn: AuthenticatedContext;
-    admin: AuthenticatedContext;
-    hasRole: AuthenticatedContext;
-    hasAnyRole: AuthenticatedContext;
-    user: AuthenticatedContext;
+    can: AuthenticatedContext;
   };
   Scalars: { DateTime: { Input: Date; Output: Date } };
   DefaultFieldNullability: false;
@@ -62,21 +44,18 @@ export const builder = new SchemaBuilder<{
   scopeAuth: {
     authScopes: (ctx) => ({
       loggedIn: ctx.principal !== null,
-      admin: ctx.principal?.roles.has(Role.ADMINISTRATOR) ?? false,
-      hasRole: (role) => ctx.principal?.roles.has(role) ?? false,
-      hasAnyRole: (roles) => roles.some((role) => ctx.principal?.roles.has(role)),
-      user: ctx.principal?.kind === 'user',
+      can: (rule) => allows(ctx.principal, rule),
     }),
-    // Anonymous callers are told to authenticate (401); known callers
-    // without the role are told which role the rule asks for (403).
+    // The access policy words every refusal: 401 for anonymous callers,
+    // 403 naming what is missing otherwise.
     unauthorizedError: (_parent, ctx, _info, result) => {
-      if (!ctx.principal) return new UnauthenticatedError();
-      if (ctx.principal.kind === 'serviceAccount' && askedForUserSession(result.failure)) {
-        return new ForbiddenError('Not authorized: service-account tokens cannot manage service accounts or users');
-      }
-      const roles = [...new Set(rolesAskedFor(result.failure))];
-      if (roles.length === 0) return new ForbiddenError('Not authorized: this is not available to your credentials');
-      return new ForbiddenError(roleRequiredMessage(roles));
+      const rule = ruleAskedFor(result.failure);
+      return (
+        (rule ? refusal(ctx.principal, rule) : null) ??
+        (ctx.principal
+          ? new ForbiddenError('Not authorized: this is not available to your credentials')
+          : new UnauthenticatedError())
+      );
     },
   },
   prisma: {

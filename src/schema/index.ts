@@ -2,7 +2,7 @@ import { lexicographicSortSchema } from 'graphql';
 import { builder } from './builder.ts';
 import './system.ts';
 import './user.ts';
-import './auth.ts';
+import './session.ts';
 import './issue.ts';
 import './service-account.ts';
 import './audit.ts';

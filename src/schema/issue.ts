@@ -1,11 +1,10 @@
 import { queryFromInfo } from '@pothos/plugin-prisma';
-import { IssueSeverity, IssueStatus } from '../generated/sqlite/enums.ts';
-import * as issues from '../services/issues.ts';
-import { permissions } from '../services/permissions.ts';
+import { IssueSeverity, IssueStatus } from '../db/types.ts';
+import * as issues from '../issues/service.ts';
 import { builder } from './builder.ts';
 
-const read = { hasAnyRole: permissions.readIssues } as const;
-const write = { hasAnyRole: permissions.writeIssues } as const;
+const read = { can: 'readIssues' } as const;
+const write = { can: 'writeIssues' } as const;
 
 const SeverityEnum = builder.enumType('IssueSeverity', {
   description: 'Severity of an issue, as RegScale grades findings.',

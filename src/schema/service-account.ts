@@ -1,8 +1,7 @@
-import * as accounts from '../services/service-accounts.ts';
+import * as accounts from '../service-accounts/service.ts';
 import { builder, RoleEnum } from './builder.ts';
 
-/** Only a signed-in administrator; service-account tokens never (separation of duties). */
-const adminSession = { $all: { admin: true, user: true } } as const;
+const manageServiceAccounts = { can: 'manageServiceAccounts' } as const;
 
 const ServiceAccountStatusEnum = builder.enumType('ServiceAccountStatus', {
   description: 'Whether a service-account token works.',
@@ -99,14 +98,14 @@ builder.queryFields((t) => ({
   serviceAccounts: t.prismaField({
     type: ['ServiceAccount'],
     description: 'Service accounts, newest first. Signed-in administrators only.',
-    authScopes: adminSession,
+    authScopes: manageServiceAccounts,
     args: { filter: t.arg({ type: ServiceAccountFilter, description: 'Which accounts.' }) },
     resolve: (query, _root, { filter }, ctx) => accounts.listServiceAccounts(ctx, filter, query),
   }),
   serviceAccount: t.prismaField({
     type: 'ServiceAccount',
     description: 'One service account. NOT_FOUND when there is none. Signed-in administrators only.',
-    authScopes: adminSession,
+    authScopes: manageServiceAccounts,
     args: { id: t.arg.id({ required: true, description: 'The service-account id.' }) },
     resolve: (query, _root, { id }, ctx) => accounts.getServiceAccount(ctx, id, query),
   }),
@@ -116,7 +115,7 @@ builder.mutationFields((t) => ({
   createServiceAccount: t.field({
     type: CreateServiceAccountPayload,
     description: 'Creates a service account and answers its token, shown this once. Signed-in administrators only.',
-    authScopes: adminSession,
+    authScopes: manageServiceAccounts,
     args: { input: t.arg({ type: CreateServiceAccountInput, required: true, description: 'The new account.' }) },
     resolve: async (_root, { input }, ctx) => {
       const { token, serviceAccount } = await accounts.createServiceAccount(ctx, input);
@@ -126,7 +125,7 @@ builder.mutationFields((t) => ({
   revokeServiceAccount: t.prismaField({
     type: 'ServiceAccount',
     description: 'Revokes a token: refused at once on this server, within a second on every other.',
-    authScopes: adminSession,
+    authScopes: manageServiceAccounts,
     args: { id: t.arg.id({ required: true, description: 'The service-account id.' }) },
     resolve: async (query, _root, { id }, ctx) => {
       const account = await accounts.revokeServiceAccount(ctx, id);
@@ -136,7 +135,7 @@ builder.mutationFields((t) => ({
   rotateServiceAccount: t.field({
     type: CreateServiceAccountPayload,
     description: 'Issues a new token with the same purpose and roles and revokes the old one at once.',
-    authScopes: adminSession,
+    authScopes: manageServiceAccounts,
     args: {
       id: t.arg.id({ required: true, description: 'The service-account id.' }),
       durationDays: t.arg.int({ required: true, description: 'Days until the new token expires.' }),

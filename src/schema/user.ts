@@ -1,5 +1,5 @@
-import { Role } from '../generated/sqlite/enums.ts';
-import * as users from '../services/users.ts';
+import { Role } from '../db/types.ts';
+import * as users from '../users/service.ts';
 import { builder, RoleEnum } from './builder.ts';
 
 export const UserType = builder.prismaObject('User', {
@@ -56,8 +56,7 @@ const ViewerType = builder.objectRef<Viewer>('Viewer').implement({
   }),
 });
 
-/** A signed-in administrator; service-account tokens never manage users (separation of duties). */
-const adminOnly = { admin: true, user: true } as const;
+const manageUsers = { can: 'manageUsers' } as const;
 
 builder.queryFields((t) => ({
   me: t.withAuth({ loggedIn: true }).field({
@@ -74,7 +73,7 @@ builder.queryFields((t) => ({
   users: t.prismaField({
     type: ['User'],
     description: 'Every user, oldest first. Signed-in administrators only.',
-    authScopes: { $all: adminOnly },
+    authScopes: manageUsers,
     resolve: (query, _root, _args, { db }) =>
       db.user.findMany({ ...query, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
   }),
@@ -82,7 +81,7 @@ builder.queryFields((t) => ({
     type: 'User',
     nullable: true,
     description: 'One user by id, or null. Signed-in administrators only.',
-    authScopes: { $all: adminOnly },
+    authScopes: manageUsers,
     args: { id: t.arg.id({ required: true, description: 'The user id.' }) },
     resolve: (query, _root, { id }, { db }) => db.user.findUnique({ ...query, where: { id: users.parseUserId(id) } }),
   }),
@@ -114,7 +113,7 @@ builder.mutationFields((t) => ({
   createUser: t.prismaField({
     type: 'User',
     description: 'Creates a user. Administrators only.',
-    authScopes: { $all: adminOnly },
+    authScopes: manageUsers,
     args: { input: t.arg({ type: CreateUserInput, required: true, description: 'The new user.' }) },
     resolve: async (query, _root, { input }, ctx) => {
       const user = await users.createUser(ctx, input);
@@ -124,7 +123,7 @@ builder.mutationFields((t) => ({
   updateUser: t.prismaField({
     type: 'User',
     description: 'Changes a user’s contact details. Administrators only.',
-    authScopes: { $all: adminOnly },
+    authScopes: manageUsers,
     args: {
       id: t.arg.id({ required: true, description: 'The user id.' }),
       input: t.arg({ type: UpdateUserInput, required: true, description: 'The changes.' }),
@@ -138,7 +137,7 @@ builder.mutationFields((t) => ({
     type: 'User',
     description:
       'Replaces a user’s roles; they take effect at the user’s next login. The last active administrator keeps the role. Administrators only.',
-    authScopes: { $all: adminOnly },
+    authScopes: manageUsers,
     args: {
       userId: t.arg.id({ required: true, description: 'The user id.' }),
       roles: t.arg({ type: [RoleEnum], required: true, description: 'The complete new set of roles.' }),
@@ -152,7 +151,7 @@ builder.mutationFields((t) => ({
     type: 'User',
     description:
       'Stops a user from signing in. The last active administrator cannot be deactivated. Administrators only.',
-    authScopes: { $all: adminOnly },
+    authScopes: manageUsers,
     args: { id: t.arg.id({ required: true, description: 'The user id.' }) },
     resolve: async (query, _root, { id }, ctx) => {
       const user = await users.deactivateUser(ctx, id);
@@ -162,7 +161,7 @@ builder.mutationFields((t) => ({
   activateUser: t.prismaField({
     type: 'User',
     description: 'Lets a deactivated user sign in again. Administrators only.',
-    authScopes: { $all: adminOnly },
+    authScopes: manageUsers,
     args: { id: t.arg.id({ required: true, description: 'The user id.' }) },
     resolve: async (query, _root, { id }, ctx) => {
       const user = await users.activateUser(ctx, id);
@@ -172,7 +171,7 @@ builder.mutationFields((t) => ({
   resetUserPassword: t.prismaField({
     type: 'User',
     description: 'Sets a new password for a user. Administrators only.',
-    authScopes: { $all: adminOnly },
+    authScopes: manageUsers,
     args: {
       id: t.arg.id({ required: true, description: 'The user id.' }),
       newPassword: t.arg.string({ required: true, description: 'At least 12 characters.' }),

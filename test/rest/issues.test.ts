@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type IssueJson, issueJson } from '../../src/rest/issues.ts';
-import { severityRank } from '../../src/services/issue-severity.ts';
+import { severityRank } from '../../src/issues/severity.ts';
+import { type IssueJson, issueJson } from '../../src/rest/issue-json.ts';
 import { adminPassword, adminUserName, startTestApp, type TestApp, userPassword } from '../support/app.ts';
 import { testProviders } from '../support/databases.ts';
 

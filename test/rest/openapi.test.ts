@@ -1,10 +1,11 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { healthRoutes } from '../../src/health.ts';
+import { healthRoutes } from '../../src/http/health.ts';
+import type { Route } from '../../src/http/router.ts';
 import { createLogger } from '../../src/logger.ts';
-import type { Route } from '../../src/plugins/use-routes.ts';
-import { authRoutes } from '../../src/rest/auth.ts';
-import { issueJson, issueRoutes } from '../../src/rest/issues.ts';
+import { authRoutes } from '../../src/rest/authentication.ts';
+import { issueJson } from '../../src/rest/issue-json.ts';
+import { issueRoutes } from '../../src/rest/issues.ts';
 import { openApiDocument } from '../../src/rest/openapi.ts';
 import type { RestKit } from '../../src/rest/respond.ts';
 import { version } from '../../src/version.ts';
@@ -274,10 +275,10 @@ describe.each(testProviders)('the OpenAPI document and Swagger UI on %s', (provi
       '/swagger/assets/',
     ]) {
       const response = await app.fetch(path);
-      expect({ path, status: response.status, body: await response.text() }).toEqual({
+      expect({ path, status: response.status, body: await response.json() }).toEqual({
         path,
         status: unknown.status,
-        body: '',
+        body: { error: { code: 'NOT_FOUND', message: `No such endpoint: GET ${new URL(path, 'http://x').pathname}` } },
       });
     }
   });
@@ -285,7 +286,7 @@ describe.each(testProviders)('the OpenAPI document and Swagger UI on %s', (provi
   it('is not served at all when VIEW_APIS is false', async () => {
     const unknown = await hidden.fetch('/nowhere');
     expect(unknown.status).toBe(404);
-    const like = { status: 404, type: unknown.headers.get('content-type'), body: await unknown.text() };
+    const like = { status: 404, type: unknown.headers.get('content-type'), code: (await unknown.json()).error.code };
     for (const path of [
       '/swagger',
       '/swagger/',
@@ -300,7 +301,7 @@ describe.each(testProviders)('the OpenAPI document and Swagger UI on %s', (provi
         path,
         status: response.status,
         type: response.headers.get('content-type'),
-        body: await response.text(),
+        code: (await response.json()).error.code,
       }).toEqual({ path, ...like });
     }
     // The API itself is still there.

@@ -6,10 +6,10 @@ import { print } from 'graphql';
 import { type Auth, createAuth } from '../../src/auth/runtime.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { createDb, type Db } from '../../src/db/client.ts';
+import { Metrics } from '../../src/http/metrics.ts';
 import { createLogger } from '../../src/logger.ts';
-import { Metrics } from '../../src/metrics.ts';
 import { createServer, type Server } from '../../src/server.ts';
-import { ensureFirstAdministrator } from '../../src/services/bootstrap.ts';
+import { ensureFirstAdministrator } from '../../src/users/bootstrap.ts';
 import { migratedDatabase, type TestDatabase } from './databases.ts';
 
 export const adminUserName = 'root.admin';

@@ -1,7 +1,8 @@
+import { writeAudit } from '../audit/writer.ts';
 import { hashPassword, randomPassword } from '../auth/password.ts';
 import type { Db } from '../db/client.ts';
 import { isUniqueViolation } from '../db/errors.ts';
-import { Role } from '../generated/sqlite/enums.ts';
+import { Role } from '../db/types.ts';
 import type { Logger } from '../logger.ts';
 
 export interface FirstAdministrator {
@@ -34,14 +35,12 @@ export async function ensureFirstAdministrator(
         roles: { create: [{ role: Role.ADMINISTRATOR }] },
       },
     });
-    await db.auditEvent.create({
-      data: {
-        actorType: 'SYSTEM',
-        action: 'user.created',
-        targetType: 'User',
-        targetId: user.id,
-        details: JSON.stringify({ userName: user.userName, roles: [Role.ADMINISTRATOR], bootstrap: true }),
-      },
+    await writeAudit(db, {
+      actor: { type: 'SYSTEM' },
+      action: 'user.created',
+      targetType: 'User',
+      targetId: user.id,
+      details: { userName: user.userName, roles: [Role.ADMINISTRATOR], bootstrap: true },
     });
   } catch (error) {
     if (isUniqueViolation(error)) return false;

@@ -1,4 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
+import { AppError, errorResponse, NotFoundError } from '../errors.ts';
 
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -35,6 +36,8 @@ export interface Route {
    * The published document is built from these, so it cannot drift.
    */
   docs?: Partial<Record<Method, OperationDoc>>;
+  /** One line for the index at `GET /`, for routes without `docs`; routes with neither are not listed. */
+  summary?: string;
 }
 
 interface CompiledRoute extends Route {
@@ -63,16 +66,16 @@ function allowed(route: Route): string {
 }
 
 export interface RoutesOptions {
-  /** Paths under this prefix that match no route answer a JSON 404. @default '/api/' */
-  jsonNotFoundPrefix?: string;
+  /** The path GraphQL answers; everything else that matches no route is a JSON 404. @default '/graphql' */
+  graphqlEndpoint?: string;
 }
 
 /**
  * Serves plain HTTP routes before GraphQL handling. A known path with a
- * method it does not answer gets 405 with `Allow`; an unknown path under
- * the REST prefix gets a JSON 404 in the REST error shape.
+ * method it does not answer gets 405 with `Allow`; any other path but the
+ * GraphQL endpoint gets a JSON 404 in the REST error shape.
  */
-export function useRoutes(routes: Route[], { jsonNotFoundPrefix = '/api/' }: RoutesOptions = {}): Plugin {
+export function useRoutes(routes: Route[], { graphqlEndpoint = '/graphql' }: RoutesOptions = {}): Plugin {
   const compiled = routes.map(compile);
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {
@@ -83,9 +86,10 @@ export function useRoutes(routes: Route[], { jsonNotFoundPrefix = '/api/' }: Rou
         const handler = route.methods[method];
         if (!handler) {
           endResponse(
-            fetchAPI.Response.json(
-              { error: { code: 'METHOD_NOT_ALLOWED', message: `Method ${request.method} is not allowed here` } },
-              { status: 405, headers: { Allow: allowed(route) } },
+            errorResponse(
+              new AppError(`Method ${request.method} is not allowed here`, 'METHOD_NOT_ALLOWED', 405, {
+                headers: { Allow: allowed(route) },
+              }),
             ),
           );
           return;
@@ -94,9 +98,7 @@ export function useRoutes(routes: Route[], { jsonNotFoundPrefix = '/api/' }: Rou
         try {
           params = Object.fromEntries(route.names.map((name, i) => [name, decodeURIComponent(match[i + 1] ?? '')]));
         } catch {
-          endResponse(
-            fetchAPI.Response.json({ error: { code: 'BAD_REQUEST', message: 'Malformed path' } }, { status: 400 }),
-          );
+          endResponse(errorResponse(new AppError('Malformed path', 'BAD_REQUEST', 400)));
           return;
         }
         const response = await handler(request, params);
@@ -109,14 +111,23 @@ export function useRoutes(routes: Route[], { jsonNotFoundPrefix = '/api/' }: Rou
         endResponse(response);
         return;
       }
-      if (url.pathname.startsWith(jsonNotFoundPrefix)) {
-        endResponse(
-          fetchAPI.Response.json(
-            { error: { code: 'NOT_FOUND', message: `No such endpoint: ${request.method} ${url.pathname}` } },
-            { status: 404 },
-          ),
-        );
+      if (url.pathname !== graphqlEndpoint && url.pathname !== `${graphqlEndpoint}/`) {
+        endResponse(errorResponse(new NotFoundError(`No such endpoint: ${request.method} ${url.pathname}`)));
       }
     },
+  };
+}
+
+/**
+ * The metrics label of a path: the pattern of the route it matches
+ * (`/api/issues/{id}`), `/graphql`, or `other`, so that the number of
+ * label values is bounded by the route table, whatever paths clients send.
+ */
+export function routeLabeler(routes: Route[], fixed: string[] = ['/graphql']): (pathname: string) => string {
+  const compiled = routes.map(compile);
+  const known = new Set(fixed);
+  return (pathname) => {
+    if (known.has(pathname)) return pathname;
+    return compiled.find((route) => route.pattern.test(pathname))?.path ?? 'other';
   };
 }

@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { authorize } from '../access/policy.ts';
+import { recordAudit } from '../audit/writer.ts';
+import type { ServiceContext } from '../context.ts';
+import type { Prisma } from '../db/types.ts';
+import { IssueSeverity, IssueStatus } from '../db/types.ts';
 import { BadUserInputError, NotFoundError } from '../errors.ts';
-import type { Prisma } from '../generated/sqlite/client.ts';
-import { IssueSeverity, IssueStatus } from '../generated/sqlite/enums.ts';
-import { recordAudit, type ServiceContext } from './audit.ts';
-import { severityRank } from './issue-severity.ts';
-import { requirePermission } from './permissions.ts';
-import { parseInput, string } from './validate.ts';
+import { parseInput, string } from '../validation.ts';
+import { severityRank } from './severity.ts';
 
 /** Largest page a caller may ask for (GraphQL `first`/`last`, REST `take`). */
 export const maxPageSize = 500;
@@ -142,7 +143,7 @@ export async function listIssues<Include extends Prisma.IssueInclude | undefined
   args: ListIssuesArgs,
   query: { include?: Include; select?: Prisma.IssueSelect } = {},
 ): Promise<IssuePage<Prisma.IssueGetPayload<{ include: Include }>>> {
-  requirePermission(ctx.principal, 'readIssues');
+  authorize(ctx.principal, 'readIssues');
   const { first, last, after, before } = args;
   if (first != null && last != null) throw new BadUserInputError('first and last cannot be used together', 'last');
   for (const [name, value] of [
@@ -256,7 +257,7 @@ export async function getIssue<Q extends { include?: Prisma.IssueInclude; select
   id: unknown,
   query?: Q,
 ) {
-  requirePermission(ctx.principal, 'readIssues');
+  authorize(ctx.principal, 'readIssues');
   const issueId = parseIssueId(id);
   const issue = await ctx.db.issue.findUnique({ ...(query as object), where: { id: issueId } });
   if (!issue) throw new NotFoundError(`Issue ${issueId} not found`);
@@ -280,7 +281,7 @@ function authorship(ctx: ServiceContext, kind: 'created' | 'lastUpdated') {
 }
 
 export async function createIssue(ctx: ServiceContext, input: unknown) {
-  requirePermission(ctx.principal, 'writeIssues');
+  authorize(ctx.principal, 'writeIssues');
   const data = parseInput(createInput, input, 'input');
   await checkOwner(ctx, data.issueOwnerId, 'input.issueOwnerId');
   const severityLevel = data.severityLevel ?? IssueSeverity.NOT_ASSIGNED;
@@ -309,7 +310,7 @@ export async function createIssue(ctx: ServiceContext, input: unknown) {
 }
 
 export async function updateIssue(ctx: ServiceContext, id: unknown, input: unknown) {
-  requirePermission(ctx.principal, 'writeIssues');
+  authorize(ctx.principal, 'writeIssues');
   const existing = await findIssue(ctx, id);
   const data = parseInput(updateInput, input ?? {}, 'input');
   if (data.title === null) throw new BadUserInputError('input.title: must not be null', 'input.title');
@@ -344,7 +345,7 @@ export async function updateIssue(ctx: ServiceContext, id: unknown, input: unkno
 
 /** Closes (CLOSED, completed now) or reopens (OPEN, not completed) an issue. */
 export async function setIssueClosed(ctx: ServiceContext, id: unknown, closed: boolean) {
-  requirePermission(ctx.principal, 'writeIssues');
+  authorize(ctx.principal, 'writeIssues');
   const existing = await findIssue(ctx, id);
   const issue = await ctx.db.issue.update({
     where: { id: existing.id },
@@ -364,7 +365,7 @@ export async function setIssueClosed(ctx: ServiceContext, id: unknown, closed: b
 }
 
 export async function deleteIssue(ctx: ServiceContext, id: unknown): Promise<number> {
-  requirePermission(ctx.principal, 'writeIssues');
+  authorize(ctx.principal, 'writeIssues');
   const existing = await findIssue(ctx, id);
   await ctx.db.issue.delete({ where: { id: existing.id } });
   await recordAudit(ctx, {
@@ -385,7 +386,7 @@ const streamBatch = 1000;
  * first row.
  */
 export function allIssues(ctx: ServiceContext): AsyncGenerator<Prisma.IssueGetPayload<object>> {
-  requirePermission(ctx.principal, 'readIssues');
+  authorize(ctx.principal, 'readIssues');
   return (async function* () {
     let after = 0;
     for (;;) {
@@ -414,7 +415,7 @@ const pageParams = z.object({
 
 /** A page of issues in id order by offset, for REST clients that page with `skip` and `take`. */
 export async function pageIssues(ctx: ServiceContext, params: { skip: unknown; take: unknown }) {
-  requirePermission(ctx.principal, 'readIssues');
+  authorize(ctx.principal, 'readIssues');
   const { skip, take } = parseInput(pageParams, params);
   return ctx.db.issue.findMany({ orderBy: { id: 'asc' }, skip, take });
 }

@@ -1,10 +1,12 @@
 import { z } from 'zod';
+import { authorize } from '../access/policy.ts';
+import { recordAudit } from '../audit/writer.ts';
 import { hashPassword } from '../auth/password.ts';
+import type { ServiceContext } from '../context.ts';
 import { isUniqueViolation } from '../db/errors.ts';
+import { Role } from '../db/types.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
-import { Role } from '../generated/sqlite/enums.ts';
-import { recordAudit, type ServiceContext } from './audit.ts';
-import { parseInput, string } from './validate.ts';
+import { parseInput, string } from '../validation.ts';
 
 const userName = string()
   .trim()
@@ -63,6 +65,7 @@ async function keepingAnAdministrator<T>(
 }
 
 export async function createUser(ctx: ServiceContext, input: unknown) {
+  authorize(ctx.principal, 'manageUsers');
   const data = parseInput(createUserInput, input, 'input');
   const granted = [...new Set(data.roles ?? [Role.AUDITOR])];
   try {
@@ -90,6 +93,7 @@ export async function createUser(ctx: ServiceContext, input: unknown) {
 }
 
 export async function updateUser(ctx: ServiceContext, id: unknown, input: unknown) {
+  authorize(ctx.principal, 'manageUsers');
   const user = await findUser(ctx, id);
   const data = parseInput(updateUserInput, input, 'input');
   const changes = {
@@ -108,6 +112,7 @@ export async function updateUser(ctx: ServiceContext, id: unknown, input: unknow
 
 /** Replaces a user's roles. They reach the user's token at the next login. */
 export async function setUserRoles(ctx: ServiceContext, id: unknown, input: unknown) {
+  authorize(ctx.principal, 'manageUsers');
   const user = await findUser(ctx, id);
   const wanted = [...new Set(parseInput(roles, input, 'roles'))].sort();
   const before = user.roles.map((r) => r.role).sort();
@@ -126,6 +131,7 @@ export async function setUserRoles(ctx: ServiceContext, id: unknown, input: unkn
 
 /** Deactivates a user: no further logins, and tokens already issued are refused (within a second on every instance). */
 export async function deactivateUser(ctx: ServiceContext, id: unknown) {
+  authorize(ctx.principal, 'manageUsers');
   const user = await findUser(ctx, id);
   const updated = await keepingAnAdministrator(ctx, (tx) =>
     tx.user.update({ where: { id: user.id }, data: { active: false } }),
@@ -136,6 +142,7 @@ export async function deactivateUser(ctx: ServiceContext, id: unknown) {
 }
 
 export async function activateUser(ctx: ServiceContext, id: unknown) {
+  authorize(ctx.principal, 'manageUsers');
   const user = await findUser(ctx, id);
   const updated = await ctx.db.user.update({ where: { id: user.id }, data: { active: true } });
   ctx.auth.revocations.setUserActive(user.id, true, updated.updatedAt);
@@ -144,6 +151,7 @@ export async function activateUser(ctx: ServiceContext, id: unknown) {
 }
 
 export async function resetUserPassword(ctx: ServiceContext, id: unknown, newPassword: unknown) {
+  authorize(ctx.principal, 'manageUsers');
   const user = await findUser(ctx, id);
   const hash = await hashPassword(parseInput(password, newPassword, 'newPassword'));
   const updated = await ctx.db.user.update({ where: { id: user.id }, data: { passwordHash: hash } });

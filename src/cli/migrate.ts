@@ -3,8 +3,8 @@
  * DATABASE_URL names (the default SQLite file when unset), as the server
  * does on start unless MIGRATE_ON_START is off.
  */
-import { applyMigrations } from './migrate.ts';
-import { defaultDatabaseUrl, providerOf } from './provider.ts';
+import { applyMigrations } from '../db/migrate.ts';
+import { defaultDatabaseUrl, providerOf } from '../db/provider.ts';
 
 const url = process.env.DATABASE_URL || defaultDatabaseUrl;
 

@@ -265,8 +265,8 @@ function cases(t: Tokens): Case[] {
   invalid('suggestion probe: misspelled enum', '{ issues(first: 1, filter: { status: [OPN] }) { totalCount } }');
   invalid('suggestion probe: misspelled input field', 'mutation { createIssue(input: { titel: "x" }) { id } }');
   add('GraphiQL page', G, { headers: { accept: 'text/html' } }, 404, null);
-  add('Swagger UI', '/swagger', {}, 404, null);
-  add('OpenAPI document', '/swagger/v1/swagger.json', {}, 404, null);
+  add('Swagger UI', '/swagger', {}, 404, 'NOT_FOUND');
+  add('OpenAPI document', '/swagger/v1/swagger.json', {}, 404, 'NOT_FOUND');
 
   // Tokens: every way of forging or misusing one, on GraphQL and on REST.
   const [header, payload, signature] = t.admin.split('.') as [string, string, string];

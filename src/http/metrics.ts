@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Route } from './router.ts';
 
 /**
  * Prometheus metrics (prom-client): requests by route, operation and
@@ -53,13 +54,16 @@ export class Metrics {
   }
 }
 
-/** The route label of a path: known routes by their pattern, anything else `other` (bounded cardinality). */
-export function routeOf(pathname: string): string {
-  if (pathname === '/graphql' || pathname === '/healthz' || pathname === '/readyz' || pathname === '/metrics')
-    return pathname;
-  if (pathname === '/api/issues/getAll' || pathname === '/api/authentication/login') return pathname;
-  if (/^\/api\/issues\/[^/]+$/.test(pathname)) return '/api/issues/{id}';
-  if (pathname.startsWith('/admin')) return '/admin';
-  if (pathname.startsWith('/swagger')) return '/swagger';
-  return 'other';
+/** `GET /metrics`: the registry in Prometheus's text format. */
+export function metricsRoutes(metrics: Metrics): Route[] {
+  return [
+    {
+      path: '/metrics',
+      summary: 'Prometheus metrics',
+      methods: {
+        GET: async () =>
+          new Response(await metrics.registry.metrics(), { headers: { 'Content-Type': metrics.registry.contentType } }),
+      },
+    },
+  ];
 }

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Provider } from '../src/db/provider.ts';
+import type { Provider } from './provider.ts';
 
-export const prismaDir = dirname(fileURLToPath(import.meta.url));
+/** The `prisma/` folder of the repository: the model, its migrations and the derived schemas. */
+export const prismaDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'prisma');
 export const sourceSchemaPath = join(prismaDir, 'schema.prisma');
 
 /** Where the derived schema of a provider is written. */

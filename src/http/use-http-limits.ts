@@ -1,4 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
+import { AppError, type ErrorCode, errorResponse } from '../errors.ts';
 
 export interface HttpLimitsOptions {
   /** Largest request body in bytes. */
@@ -7,8 +8,8 @@ export interface HttpLimitsOptions {
   maxUrlLength: number;
 }
 
-const problem = (status: number, code: string, message: string) =>
-  Response.json({ error: { code, message } }, { status });
+const problem = (status: number, code: ErrorCode, message: string) =>
+  errorResponse(new AppError(message, code, status));
 
 /**
  * Refuses oversized requests before anything reads them: a URL longer than

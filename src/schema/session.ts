@@ -1,4 +1,4 @@
-import { login } from '../services/auth.ts';
+import { login } from '../sessions/login.ts';
 import { builder } from './builder.ts';
 
 const LoginPayload = builder.objectRef<{ token: string; expiresAt: Date; userId: string }>('LoginPayload').implement({

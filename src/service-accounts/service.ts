@@ -1,42 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Principal } from '../context.ts';
-import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors.ts';
-import type { Prisma } from '../generated/sqlite/client.ts';
-import { Role } from '../generated/sqlite/enums.ts';
-import { recordAudit, type ServiceContext } from './audit.ts';
-import { parseInput, string } from './validate.ts';
+import { authorize, authorizeGrant } from '../access/policy.ts';
+import type { Principal } from '../access/principal.ts';
+import { recordAudit } from '../audit/writer.ts';
+import type { ServiceContext } from '../context.ts';
+import type { Prisma } from '../db/types.ts';
+import { Role } from '../db/types.ts';
+import { BadUserInputError, ConflictError, NotFoundError } from '../errors.ts';
+import { parseInput, string } from '../validation.ts';
 
 export type ServiceAccountStatus = 'ACTIVE' | 'EXPIRING_SOON' | 'EXPIRED' | 'REVOKED';
 
 const day = 86_400_000;
-
-/**
- * Only a signed-in administrator (a person, not a token of a script) may
- * manage service accounts: separation of duties.
- */
-export function requireAdministratorSession(principal: Principal | null): Principal {
-  if (!principal) throw new UnauthenticatedError();
-  if (principal.kind !== 'user') {
-    throw new ForbiddenError('Not authorized: service-account tokens cannot manage service accounts or users');
-  }
-  if (!principal.roles.has(Role.ADMINISTRATOR)) {
-    throw new ForbiddenError(`Not authorized: requires the role ${Role.ADMINISTRATOR}`);
-  }
-  return principal;
-}
-
-/**
- * A token may carry only roles its creator holds, and the read-only
- * AUDITOR role, which every administrator may grant: it is the default,
- * and it reads no more than an administrator does.
- */
-function checkGrantable(admin: Principal, roles: Role[]): void {
-  const beyond = roles.filter((role) => role !== Role.AUDITOR && !admin.roles.has(role));
-  if (beyond.length > 0) {
-    throw new ForbiddenError(`Not authorized: you cannot grant roles you do not hold (${beyond.join(', ')})`);
-  }
-}
 
 function durationDays(max: number) {
   return z
@@ -131,10 +106,10 @@ async function issue(
 
 /** Creates a service account and answers its token, shown this once. */
 export async function createServiceAccount(ctx: ServiceContext, input: unknown) {
-  const admin = requireAdministratorSession(ctx.principal);
+  const admin = authorize(ctx.principal, 'manageServiceAccounts');
   const data = parseInput(createInput(ctx.config.serviceAccounts.maxDays), input, 'input');
   const roles = [...new Set(data.roles ?? [Role.AUDITOR])].sort();
-  checkGrantable(admin, roles);
+  authorizeGrant(admin, roles);
   const { token, account } = await issue(ctx, admin, { durationDays: data.durationDays, purpose: data.purpose, roles });
   await recordAudit(ctx, {
     action: 'service_account.created',
@@ -154,7 +129,7 @@ async function findAccount(ctx: ServiceContext, id: unknown) {
 
 /** Revokes an account's token: refused from the next request here, within a second everywhere. */
 export async function revokeServiceAccount(ctx: ServiceContext, id: unknown) {
-  const admin = requireAdministratorSession(ctx.principal);
+  const admin = authorize(ctx.principal, 'manageServiceAccounts');
   const account = await findAccount(ctx, id);
   if (account.revokedAt) throw new ConflictError(`Service account ${account.id} is already revoked`);
   const revoked = await ctx.db.serviceAccount.update({
@@ -177,12 +152,12 @@ export async function revokeServiceAccount(ctx: ServiceContext, id: unknown) {
  * (`rotatedFrom`) and in the audit trail.
  */
 export async function rotateServiceAccount(ctx: ServiceContext, id: unknown, days: unknown) {
-  const admin = requireAdministratorSession(ctx.principal);
+  const admin = authorize(ctx.principal, 'manageServiceAccounts');
   const durationDaysValue = parseInput(durationDays(ctx.config.serviceAccounts.maxDays), days, 'durationDays');
   const old = await findAccount(ctx, id);
   if (old.revokedAt) throw new ConflictError(`Service account ${old.id} is revoked: create a new one instead`);
   const roles = old.roles.map((r) => r.role).sort();
-  checkGrantable(admin, roles);
+  authorizeGrant(admin, roles);
   const { token, account } = await ctx.db.$transaction(async (tx) => {
     const issued = await issue(
       ctx,
@@ -217,7 +192,7 @@ export async function listServiceAccounts<Q extends { include?: Prisma.ServiceAc
   filter: { status?: unknown } | null | undefined,
   query?: Q,
 ) {
-  requireAdministratorSession(ctx.principal);
+  authorize(ctx.principal, 'manageServiceAccounts');
   const status = parseInput(statusFilter, filter?.status ?? null, 'filter.status');
   return ctx.db.serviceAccount.findMany({
     ...(query as object),
@@ -231,7 +206,7 @@ export async function getServiceAccount<Q extends { include?: Prisma.ServiceAcco
   id: unknown,
   query?: Q,
 ) {
-  requireAdministratorSession(ctx.principal);
+  authorize(ctx.principal, 'manageServiceAccounts');
   const accountId = parseAccountId(id);
   const account = await ctx.db.serviceAccount.findUnique({ ...(query as object), where: { id: accountId } });
   if (!account) throw new NotFoundError(`Service account ${accountId} not found`);

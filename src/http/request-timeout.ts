@@ -1,4 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { AppError, errorBody } from '../errors.ts';
 
 /**
  * Bounds the time to an answer: a request that has no response started
@@ -10,8 +11,11 @@ export function withRequestTimeout(handler: RequestListener, ms: number): Reques
   return (req: IncomingMessage, res: ServerResponse) => {
     const timer = setTimeout(() => {
       if (res.headersSent) return;
-      res.writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': '1', Connection: 'close' });
-      res.end(JSON.stringify({ error: { code: 'REQUEST_TIMEOUT', message: `No answer within ${ms} ms` } }));
+      const error = new AppError(`No answer within ${ms} ms`, 'REQUEST_TIMEOUT', 503, {
+        headers: { 'Retry-After': '1' },
+      });
+      res.writeHead(error.status, { 'Content-Type': 'application/json', ...error.headers, Connection: 'close' });
+      res.end(JSON.stringify(errorBody(error)));
       req.destroy();
     }, ms);
     res.once('close', () => clearTimeout(timer));

@@ -1,7 +1,7 @@
-import type { Config } from './config.ts';
-import type { Db } from './db/client.ts';
-import type { Route } from './plugins/use-routes.ts';
-import { version } from './version.ts';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/client.ts';
+import { version } from '../version.ts';
+import type { Route } from './router.ts';
 
 /** How long the readiness probe waits for the database. */
 const readinessTimeoutMs = 2000;

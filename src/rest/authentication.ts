@@ -1,7 +1,7 @@
 import type { KeyStore } from '../auth/keys.ts';
-import { Role } from '../generated/sqlite/enums.ts';
-import type { Route } from '../plugins/use-routes.ts';
-import { login } from '../services/auth.ts';
+import { Role } from '../db/types.ts';
+import type { Route } from '../http/router.ts';
+import { login } from '../sessions/login.ts';
 import { availabilityErrorDocs, errorResponseDoc, retryAfterHeader } from './openapi.ts';
 import { handle, type RestKit, readJsonObject } from './respond.ts';
 

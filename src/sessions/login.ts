@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { recordAudit } from '../audit/writer.ts';
 import { decoyHash, verifyPassword } from '../auth/password.ts';
+import type { ServiceContext } from '../context.ts';
+import type { Role } from '../db/types.ts';
 import { RateLimitedError, UnauthenticatedError } from '../errors.ts';
-import type { Role } from '../generated/sqlite/enums.ts';
-import { recordAudit, type ServiceContext } from './audit.ts';
-import { parseInput, string } from './validate.ts';
+import { parseInput, string } from '../validation.ts';
 
 const credentials = z.object({
   userName: string().trim().min(1, 'is required').max(100, 'must be at most 100 characters'),
@@ -68,7 +69,7 @@ export async function login(ctx: ServiceContext, input: unknown): Promise<LoginR
   await ctx.db.user.update({ where: { id: user.id }, data: { lastLoginAt: now } });
   await recordAudit(ctx, {
     action: 'auth.login.succeeded',
-    actor: { userId: user.id, label: user.userName },
+    actor: { type: 'USER', userId: user.id, label: user.userName },
     targetType: 'User',
     targetId: user.id,
     details: { tokenId: signed.tokenId, roles, expiresAt: signed.expiresAt.toISOString() },

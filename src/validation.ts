@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BadUserInputError } from '../errors.ts';
+import { BadUserInputError } from './errors.ts';
 
 /**
  * Parses input with a zod schema; the first problem becomes a

@@ -1,4 +1,4 @@
-import { IssueSeverity } from '../generated/sqlite/enums.ts';
+import { IssueSeverity } from '../db/types.ts';
 
 /** Severity as a number (1 = HIGH), stored beside the level so that ordering by severity is index-backed. */
 export const severityRank: Record<IssueSeverity, number> = {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Plugin } from 'graphql-yoga';
+import { errorResponse, RateLimitedError } from '../errors.ts';
 
 export interface RateLimitOptions {
   /** Requests a minute per key; the bucket holds as many (the burst). */
@@ -48,16 +49,7 @@ export function useRateLimit({ perMinute, clientIp, exempt = [], now = Date.now 
         return;
       }
       const retryAfter = Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000));
-      const message = 'Too many requests: try again later';
-      const headers = { 'Retry-After': String(retryAfter) };
-      endResponse(
-        url.pathname === '/graphql'
-          ? Response.json(
-              { errors: [{ message, extensions: { code: 'RATE_LIMITED', retryAfterSeconds: retryAfter } }] },
-              { status: 429, headers },
-            )
-          : Response.json({ error: { code: 'RATE_LIMITED', message } }, { status: 429, headers }),
-      );
+      endResponse(errorResponse(new RateLimitedError(retryAfter), url.pathname === '/graphql' ? 'graphql' : 'rest'));
     },
   };
 }

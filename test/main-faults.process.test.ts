@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freshDatabase, postgresAdminUrl, testProviders } from '../support/databases.ts';
-import { killAll, type ServerProcess, startServerProcess } from '../support/process.ts';
+import { freshDatabase, postgresAdminUrl, testProviders } from './support/databases.ts';
+import { killAll, type ServerProcess, startServerProcess } from './support/process.ts';
 
 const admin = { ADMIN_USERNAME: 'fault.admin', ADMIN_PASSWORD: 'fault admin password' };
 

@@ -1,52 +1,9 @@
 import { z } from 'zod';
-import type { RequestContext } from '../context.ts';
+import { authorize } from '../access/policy.ts';
+import type { ServiceContext } from '../context.ts';
+import type { Prisma } from '../db/types.ts';
 import { BadUserInputError } from '../errors.ts';
-import type { Prisma } from '../generated/sqlite/client.ts';
-import { requirePermission } from './permissions.ts';
-import { parseInput, string } from './validate.ts';
-
-/** What a service function needs of the request it serves. */
-export type ServiceContext = Pick<
-  RequestContext,
-  'db' | 'principal' | 'clientIp' | 'requestId' | 'log' | 'auth' | 'config'
->;
-
-export interface AuditRecord {
-  /** Dotted action name, e.g. `auth.login.failed`. */
-  action: string;
-  targetType?: string;
-  targetId?: string | number;
-  /** Action-specific facts; never a secret. */
-  details?: Record<string, unknown>;
-  /** Who acted when it is not the request's principal (a login names its user). */
-  actor?: { userId: string; label: string };
-}
-
-/** Appends an audit event attributed to the request's caller. */
-export async function recordAudit(ctx: ServiceContext, record: AuditRecord): Promise<void> {
-  const p = ctx.principal;
-  const actor = record.actor
-    ? { actorType: 'USER' as const, actorUserId: record.actor.userId, actorLabel: record.actor.label }
-    : p
-      ? {
-          actorType: p.kind === 'serviceAccount' ? ('SERVICE_ACCOUNT' as const) : ('USER' as const),
-          actorUserId: p.userId,
-          actorServiceAccountId: p.serviceAccountId,
-          actorLabel: p.userName,
-        }
-      : { actorType: 'ANONYMOUS' as const };
-  await ctx.db.auditEvent.create({
-    data: {
-      ...actor,
-      action: record.action,
-      targetType: record.targetType ?? null,
-      targetId: record.targetId === undefined ? null : String(record.targetId),
-      clientIp: ctx.clientIp,
-      requestId: ctx.requestId,
-      details: record.details ? JSON.stringify(record.details) : null,
-    },
-  });
-}
+import { parseInput, string } from '../validation.ts';
 
 const auditFilter = z
   .object({
@@ -67,7 +24,7 @@ export async function listAuditEvents(
   ctx: ServiceContext,
   args: { filter?: unknown; first?: number | null; after?: string | null },
 ) {
-  requirePermission(ctx.principal, 'manageUsers');
+  authorize(ctx.principal, 'readAuditEvents');
   const filter = parseInput(auditFilter, args.filter ?? null, 'filter');
   const first = args.first ?? 50;
   if (!Number.isInteger(first) || first < 0 || first > 500) {
