@@ -22,7 +22,7 @@ const root = new URL('.', import.meta.url).pathname;
 
 /** Each folder of operations and the file generated from it. */
 export const targets = [
-  { documents: 'test/contract', output: 'test/generated/operations.ts' },
+  { documents: 'test/schema', output: 'test/generated/operations.ts' },
   { documents: 'examples/typescript', output: 'examples/typescript/generated/operations.ts' },
 ];
 
