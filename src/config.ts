@@ -162,9 +162,7 @@ export function loadConfig(env: Environment = process.env): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = environment.safeParse(present);
   const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-  if (present.ADMIN_PASSWORD && !present.ADMIN_USERNAME)
-    problems.push('ADMIN_PASSWORD: is set but ADMIN_USERNAME is not');
-  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  if (!parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
   const provider = providerOf(e.DATABASE_URL);
   const dataDir = provider === 'sqlite' ? dirname(sqlitePath(e.DATABASE_URL)) : resolve('data');

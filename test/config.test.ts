@@ -112,7 +112,7 @@ describe('loadConfig', () => {
       LOG_LEVEL: '',
       SESSION_TIMEOUT_MINUTES: '',
       ADMIN_USERNAME: '',
-      // Empty, so not "a password without a user name" and not "too short".
+      // Empty, so not "too short".
       ADMIN_PASSWORD: '',
     });
     expect(config).toMatchObject({
@@ -153,9 +153,20 @@ describe('loadConfig', () => {
     ]);
   });
 
-  it('refuses ADMIN_PASSWORD without ADMIN_USERNAME', () => {
-    expect(configError({ ADMIN_PASSWORD: 'a long enough password' }).problems).toEqual([
-      'ADMIN_PASSWORD: is set but ADMIN_USERNAME is not',
+  it('takes ADMIN_PASSWORD alone for the user admin, as documented', () => {
+    expect(loadConfig({ ADMIN_PASSWORD: 'a long enough password' }).admin).toEqual({
+      userName: 'admin',
+      password: 'a long enough password',
+    });
+    expect(loadConfig({ ADMIN_USERNAME: '', ADMIN_PASSWORD: 'a long enough password' }).admin).toEqual({
+      userName: 'admin',
+      password: 'a long enough password',
+    });
+  });
+
+  it('still checks ADMIN_PASSWORD when it comes alone', () => {
+    expect(configError({ ADMIN_PASSWORD: 'elevenchars' }).problems).toEqual([
+      'ADMIN_PASSWORD: must be at least 12 characters',
     ]);
   });
 
@@ -192,8 +203,13 @@ describe('strict parsing', () => {
     expect(problemsOf({ DATABASE_URL: 'file:' })).toEqual([expect.stringMatching(/^DATABASE_URL: /)]);
   });
 
-  it('reports ADMIN_PASSWORD without ADMIN_USERNAME beside other problems', () => {
+  it('finds no problem in ADMIN_PASSWORD without ADMIN_USERNAME beside other problems', () => {
     const found = problemsOf({ PORT: 'abc', ADMIN_PASSWORD: 'long enough password' });
+    expect(found.map((p) => p.split(':')[0])).toEqual(['PORT']);
+  });
+
+  it('reports a short ADMIN_PASSWORD without ADMIN_USERNAME beside other problems', () => {
+    const found = problemsOf({ PORT: 'abc', ADMIN_PASSWORD: 'short' });
     expect(found.map((p) => p.split(':')[0]).sort()).toEqual(['ADMIN_PASSWORD', 'PORT']);
   });
 });

@@ -37,6 +37,11 @@ export function parseUserId(id: unknown): string {
   return parseInput(userId, id, 'id');
 }
 
+/** A new password by the rule of every transport (12 to 1024 characters); BAD_USER_INPUT otherwise. */
+export function parseNewPassword(value: unknown, field = 'newPassword'): string {
+  return parseInput(password, value, field);
+}
+
 async function findUser(ctx: ServiceContext, id: unknown) {
   const parsed = parseUserId(id);
   const user = await ctx.db.user.findUnique({ where: { id: parsed }, include: { roles: true } });

@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -94,5 +94,27 @@ describe('the examples, against a running server', () => {
     });
     expect(stdout).toMatch(/service account \d+ expires/);
     expect(stdout).toContain('2 open issues');
+  });
+});
+
+describe('curl.sh against a server with no issues', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'grc-examples-empty-'));
+  let server: ServerProcess;
+
+  beforeAll(async () => {
+    server = await startServerProcess({ DATABASE_URL: `file:${join(dir, 'empty.db')}`, ...admin });
+  });
+  afterAll(async () => {
+    await killAll();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reports 0 issues instead of failing', async () => {
+    const { stdout, stderr } = await run('bash', ['examples/curl.sh'], {
+      env: { PATH: process.env.PATH ?? '', BASE_URL: server.url, ...admin },
+      timeout: 30_000,
+    });
+    expect(stderr).toMatch(/service account created; it expires \d{4}-/);
+    expect(stdout.trim()).toBe('getAll returned 0 issues');
   });
 });
