@@ -13,12 +13,13 @@
 import { existsSync } from 'node:fs';
 import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
+import { writeAudit } from '../audit/writer.ts';
 import { hashPassword, randomPassword } from '../auth/password.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { createDb, type Db, sqlitePath } from '../db/client.ts';
 import { applyMigrations } from '../db/migrate.ts';
 import { AppError } from '../errors.ts';
-import { parseNewPassword } from '../services/users.ts';
+import { parseNewPassword } from '../users/service.ts';
 
 const synopsis = 'usage: npm run admin:reset-password -- [--user NAME] [--password-stdin] [--activate]';
 
@@ -68,14 +69,12 @@ async function resetPassword(
   const activated = !user.active;
   const passwordHash = await hashPassword(password);
   const audit = (action: string) =>
-    db.auditEvent.create({
-      data: {
-        actorType: 'SYSTEM',
-        action,
-        targetType: 'User',
-        targetId: user.id,
-        details: JSON.stringify({ via: 'cli' }),
-      },
+    writeAudit(db, {
+      actor: { type: 'SYSTEM' },
+      action,
+      targetType: 'User',
+      targetId: user.id,
+      details: { via: 'cli' },
     });
   await db.$transaction([
     // Running servers see the activation through updatedAt, which this bumps.
