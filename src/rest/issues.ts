@@ -1,6 +1,7 @@
 import type { Issue } from '../db/types.ts';
 import type { Route } from '../http/router.ts';
-import { allIssues, getIssue, maxPageSize, pageIssues } from '../issues/service.ts';
+import { maxPageSize } from '../issues/input.ts';
+import { allIssues, getIssue, pageIssues } from '../issues/service.ts';
 import { issueJson } from './issue-json.ts';
 import { authErrorDocs, availabilityErrorDocs, errorResponseDoc } from './openapi.ts';
 import { handle, type RestKit } from './respond.ts';

@@ -1,5 +1,7 @@
 import { queryFromInfo } from '@pothos/plugin-prisma';
 import { IssueSeverity, IssueStatus } from '../db/types.ts';
+import { defaultPageSize, maxPageSize } from '../issues/input.ts';
+import { type IssuePage, listIssues } from '../issues/list.ts';
 import * as issues from '../issues/service.ts';
 import { builder } from './builder.ts';
 
@@ -90,7 +92,7 @@ const IssueEdge = builder.objectRef<{ cursor: string; node: object }>('IssueEdge
   }),
 });
 
-const IssueConnection = builder.objectRef<issues.IssuePage<object>>('IssueConnection').implement({
+const IssueConnection = builder.objectRef<IssuePage<object>>('IssueConnection').implement({
   description: 'A page of issues.',
   fields: (t) => ({
     edges: t.field({ type: [IssueEdge], description: 'The issues of this page.', resolve: (c) => c.edges }),
@@ -148,18 +150,18 @@ builder.queryFields((t) => ({
   }),
   issues: t.field({
     type: IssueConnection,
-    description: `A page of issues (Relay cursor connection): \`first\`/\`after\` forwards, \`last\`/\`before\` backwards, at most ${issues.maxPageSize} a page (default ${issues.defaultPageSize}).`,
+    description: `A page of issues (Relay cursor connection): \`first\`/\`after\` forwards, \`last\`/\`before\` backwards, at most ${maxPageSize} a page (default ${defaultPageSize}).`,
     authScopes: read,
     args: {
-      first: t.arg.int({ description: `Issues after \`after\` (0 to ${issues.maxPageSize}).` }),
+      first: t.arg.int({ description: `Issues after \`after\` (0 to ${maxPageSize}).` }),
       after: t.arg.string({ description: 'Cursor to start after.' }),
-      last: t.arg.int({ description: `Issues before \`before\` (0 to ${issues.maxPageSize}).` }),
+      last: t.arg.int({ description: `Issues before \`before\` (0 to ${maxPageSize}).` }),
       before: t.arg.string({ description: 'Cursor to end before.' }),
       filter: t.arg({ type: IssueFilter, description: 'Which issues.' }),
       orderBy: t.arg({ type: IssueOrder, description: 'Order; default by id ascending.' }),
     },
     resolve: (_root, args, ctx, info) =>
-      issues.listIssues(
+      listIssues(
         ctx,
         {
           ...args,
@@ -204,9 +206,8 @@ builder.mutationFields((t) => ({
     description: 'Creates an issue.',
     authScopes: write,
     args: { input: t.arg({ type: CreateIssueInput, required: true, description: 'The new issue.' }) },
-    resolve: async (query, _root, { input }, ctx) => {
-      const issue = await issues.createIssue(ctx, input);
-      return ctx.db.issue.findUniqueOrThrow({ ...query, where: { id: issue.id } });
+    resolve: (query, _root, { input }, ctx) => {
+      return issues.createIssue(ctx, input, query);
     },
   }),
   updateIssue: t.prismaField({
@@ -217,9 +218,8 @@ builder.mutationFields((t) => ({
       id: t.arg.id({ required: true, ...issueId }),
       input: t.arg({ type: UpdateIssueInput, required: true, description: 'The changes.' }),
     },
-    resolve: async (query, _root, { id, input }, ctx) => {
-      const issue = await issues.updateIssue(ctx, id, input);
-      return ctx.db.issue.findUniqueOrThrow({ ...query, where: { id: issue.id } });
+    resolve: (query, _root, { id, input }, ctx) => {
+      return issues.updateIssue(ctx, id, input, query);
     },
   }),
   closeIssue: t.prismaField({
@@ -227,9 +227,8 @@ builder.mutationFields((t) => ({
     description: 'Closes an issue: status CLOSED, completed now.',
     authScopes: write,
     args: { id: t.arg.id({ required: true, ...issueId }) },
-    resolve: async (query, _root, { id }, ctx) => {
-      const issue = await issues.setIssueClosed(ctx, id, true);
-      return ctx.db.issue.findUniqueOrThrow({ ...query, where: { id: issue.id } });
+    resolve: (query, _root, { id }, ctx) => {
+      return issues.setIssueClosed(ctx, id, true, query);
     },
   }),
   reopenIssue: t.prismaField({
@@ -237,9 +236,8 @@ builder.mutationFields((t) => ({
     description: 'Reopens an issue: status OPEN, no completion date.',
     authScopes: write,
     args: { id: t.arg.id({ required: true, ...issueId }) },
-    resolve: async (query, _root, { id }, ctx) => {
-      const issue = await issues.setIssueClosed(ctx, id, false);
-      return ctx.db.issue.findUniqueOrThrow({ ...query, where: { id: issue.id } });
+    resolve: (query, _root, { id }, ctx) => {
+      return issues.setIssueClosed(ctx, id, false, query);
     },
   }),
   deleteIssue: t.id({

@@ -1,3 +1,6 @@
+import { queryFromInfo } from '@pothos/plugin-prisma';
+import type { GraphQLResolveInfo } from 'graphql';
+import type { RequestContext } from '../context.ts';
 import * as accounts from '../service-accounts/service.ts';
 import { builder, RoleEnum } from './builder.ts';
 
@@ -56,7 +59,7 @@ builder.prismaObject('ServiceAccount', {
 });
 
 const CreateServiceAccountPayload = builder
-  .objectRef<{ token: string; serviceAccountId: number }>('CreateServiceAccountPayload')
+  .objectRef<{ token: string; serviceAccount: object }>('CreateServiceAccountPayload')
   .implement({
     description: 'A new token. It is shown this once: copy it now.',
     fields: (t) => ({
@@ -66,11 +69,15 @@ const CreateServiceAccountPayload = builder
       serviceAccount: t.prismaField({
         type: 'ServiceAccount',
         description: 'The account the token belongs to.',
-        resolve: (query, payload, _args, { db }) =>
-          db.serviceAccount.findUniqueOrThrow({ ...query, where: { id: payload.serviceAccountId } }),
+        // Read by the mutation with the selection below this field (`accountQuery`).
+        resolve: (_query, payload) => payload.serviceAccount as never,
       }),
     }),
   });
+
+/** The selection below a payload's `serviceAccount`, so the account is read with its creation. */
+const accountQuery = (context: RequestContext, info: GraphQLResolveInfo) =>
+  queryFromInfo({ context, info, typeName: 'ServiceAccount', path: ['serviceAccount'] });
 
 const CreateServiceAccountInput = builder.inputType('CreateServiceAccountInput', {
   description: 'A new service account.',
@@ -117,20 +124,14 @@ builder.mutationFields((t) => ({
     description: 'Creates a service account and answers its token, shown this once. Signed-in administrators only.',
     authScopes: manageServiceAccounts,
     args: { input: t.arg({ type: CreateServiceAccountInput, required: true, description: 'The new account.' }) },
-    resolve: async (_root, { input }, ctx) => {
-      const { token, serviceAccount } = await accounts.createServiceAccount(ctx, input);
-      return { token, serviceAccountId: serviceAccount.id };
-    },
+    resolve: (_root, { input }, ctx, info) => accounts.createServiceAccount(ctx, input, accountQuery(ctx, info)),
   }),
   revokeServiceAccount: t.prismaField({
     type: 'ServiceAccount',
     description: 'Revokes a token: refused at once on this server, within a second on every other.',
     authScopes: manageServiceAccounts,
     args: { id: t.arg.id({ required: true, description: 'The service-account id.' }) },
-    resolve: async (query, _root, { id }, ctx) => {
-      const account = await accounts.revokeServiceAccount(ctx, id);
-      return ctx.db.serviceAccount.findUniqueOrThrow({ ...query, where: { id: account.id } });
-    },
+    resolve: (query, _root, { id }, ctx) => accounts.revokeServiceAccount(ctx, id, query),
   }),
   rotateServiceAccount: t.field({
     type: CreateServiceAccountPayload,
@@ -140,9 +141,7 @@ builder.mutationFields((t) => ({
       id: t.arg.id({ required: true, description: 'The service-account id.' }),
       durationDays: t.arg.int({ required: true, description: 'Days until the new token expires.' }),
     },
-    resolve: async (_root, { id, durationDays }, ctx) => {
-      const { token, serviceAccount } = await accounts.rotateServiceAccount(ctx, id, durationDays);
-      return { token, serviceAccountId: serviceAccount.id };
-    },
+    resolve: (_root, { id, durationDays }, ctx, info) =>
+      accounts.rotateServiceAccount(ctx, id, durationDays, accountQuery(ctx, info)),
   }),
 }));

@@ -74,8 +74,7 @@ builder.queryFields((t) => ({
     type: ['User'],
     description: 'Every user, oldest first. Signed-in administrators only.',
     authScopes: manageUsers,
-    resolve: (query, _root, _args, { db }) =>
-      db.user.findMany({ ...query, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
+    resolve: (query, _root, _args, ctx) => users.listUsers(ctx, query),
   }),
   user: t.prismaField({
     type: 'User',
@@ -83,7 +82,7 @@ builder.queryFields((t) => ({
     description: 'One user by id, or null. Signed-in administrators only.',
     authScopes: manageUsers,
     args: { id: t.arg.id({ required: true, description: 'The user id.' }) },
-    resolve: (query, _root, { id }, { db }) => db.user.findUnique({ ...query, where: { id: users.parseUserId(id) } }),
+    resolve: (query, _root, { id }, ctx) => users.getUser(ctx, id, query),
   }),
 }));
 
@@ -115,10 +114,7 @@ builder.mutationFields((t) => ({
     description: 'Creates a user. Administrators only.',
     authScopes: manageUsers,
     args: { input: t.arg({ type: CreateUserInput, required: true, description: 'The new user.' }) },
-    resolve: async (query, _root, { input }, ctx) => {
-      const user = await users.createUser(ctx, input);
-      return ctx.db.user.findUniqueOrThrow({ ...query, where: { id: user.id } });
-    },
+    resolve: (query, _root, { input }, ctx) => users.createUser(ctx, input, query),
   }),
   updateUser: t.prismaField({
     type: 'User',
@@ -128,10 +124,7 @@ builder.mutationFields((t) => ({
       id: t.arg.id({ required: true, description: 'The user id.' }),
       input: t.arg({ type: UpdateUserInput, required: true, description: 'The changes.' }),
     },
-    resolve: async (query, _root, { id, input }, ctx) => {
-      const user = await users.updateUser(ctx, id, input);
-      return ctx.db.user.findUniqueOrThrow({ ...query, where: { id: user.id } });
-    },
+    resolve: (query, _root, { id, input }, ctx) => users.updateUser(ctx, id, input, query),
   }),
   setUserRoles: t.prismaField({
     type: 'User',
@@ -142,10 +135,7 @@ builder.mutationFields((t) => ({
       userId: t.arg.id({ required: true, description: 'The user id.' }),
       roles: t.arg({ type: [RoleEnum], required: true, description: 'The complete new set of roles.' }),
     },
-    resolve: async (query, _root, args, ctx) => {
-      const user = await users.setUserRoles(ctx, args.userId, args.roles);
-      return ctx.db.user.findUniqueOrThrow({ ...query, where: { id: user.id } });
-    },
+    resolve: (query, _root, args, ctx) => users.setUserRoles(ctx, args.userId, args.roles, query),
   }),
   deactivateUser: t.prismaField({
     type: 'User',
@@ -153,20 +143,14 @@ builder.mutationFields((t) => ({
       'Stops a user from signing in. The last active administrator cannot be deactivated. Administrators only.',
     authScopes: manageUsers,
     args: { id: t.arg.id({ required: true, description: 'The user id.' }) },
-    resolve: async (query, _root, { id }, ctx) => {
-      const user = await users.deactivateUser(ctx, id);
-      return ctx.db.user.findUniqueOrThrow({ ...query, where: { id: user.id } });
-    },
+    resolve: (query, _root, { id }, ctx) => users.deactivateUser(ctx, id, query),
   }),
   activateUser: t.prismaField({
     type: 'User',
     description: 'Lets a deactivated user sign in again. Administrators only.',
     authScopes: manageUsers,
     args: { id: t.arg.id({ required: true, description: 'The user id.' }) },
-    resolve: async (query, _root, { id }, ctx) => {
-      const user = await users.activateUser(ctx, id);
-      return ctx.db.user.findUniqueOrThrow({ ...query, where: { id: user.id } });
-    },
+    resolve: (query, _root, { id }, ctx) => users.activateUser(ctx, id, query),
   }),
   resetUserPassword: t.prismaField({
     type: 'User',
@@ -176,9 +160,6 @@ builder.mutationFields((t) => ({
       id: t.arg.id({ required: true, description: 'The user id.' }),
       newPassword: t.arg.string({ required: true, description: 'At least 12 characters.' }),
     },
-    resolve: async (query, _root, { id, newPassword }, ctx) => {
-      const user = await users.resetUserPassword(ctx, id, newPassword);
-      return ctx.db.user.findUniqueOrThrow({ ...query, where: { id: user.id } });
-    },
+    resolve: (query, _root, { id, newPassword }, ctx) => users.resetUserPassword(ctx, id, newPassword, query),
   }),
 }));

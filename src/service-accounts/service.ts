@@ -68,6 +68,9 @@ function parseAccountId(value: unknown): number {
   return Number(text);
 }
 
+/** What GraphQL asks of a row (Pothos's `query`), so that a mutation reads its row once. */
+export type ServiceAccountQuery = { include?: Prisma.ServiceAccountInclude; select?: Prisma.ServiceAccountSelect };
+
 /**
  * Makes the account row and its token. Only the token's id (`jti`) is
  * stored: the token itself is answered once and cannot be read again.
@@ -77,11 +80,13 @@ async function issue(
   admin: Principal,
   data: { durationDays: number; purpose: string; roles: Role[]; rotatedFromId?: number },
   tx: ServiceContext['db'] = ctx.db,
+  query: ServiceAccountQuery = {},
 ) {
   const now = ctx.auth.now();
   const expiresAt = new Date(now.getTime() + data.durationDays * day);
   const jti = randomUUID();
   const account = await tx.serviceAccount.create({
+    ...(query as object),
     data: {
       jti,
       purpose: data.purpose,
@@ -105,12 +110,18 @@ async function issue(
 }
 
 /** Creates a service account and answers its token, shown this once. */
-export async function createServiceAccount(ctx: ServiceContext, input: unknown) {
+export async function createServiceAccount(ctx: ServiceContext, input: unknown, query: ServiceAccountQuery = {}) {
   const admin = authorize(ctx.principal, 'manageServiceAccounts');
   const data = parseInput(createInput(ctx.config.serviceAccounts.maxDays), input, 'input');
   const roles = [...new Set(data.roles ?? [Role.AUDITOR])].sort();
   authorizeGrant(admin, roles);
-  const { token, account } = await issue(ctx, admin, { durationDays: data.durationDays, purpose: data.purpose, roles });
+  const { token, account } = await issue(
+    ctx,
+    admin,
+    { durationDays: data.durationDays, purpose: data.purpose, roles },
+    ctx.db,
+    query,
+  );
   await recordAudit(ctx, {
     action: 'service_account.created',
     targetType: 'ServiceAccount',
@@ -128,11 +139,12 @@ async function findAccount(ctx: ServiceContext, id: unknown) {
 }
 
 /** Revokes an account's token: refused from the next request here, within a second everywhere. */
-export async function revokeServiceAccount(ctx: ServiceContext, id: unknown) {
+export async function revokeServiceAccount(ctx: ServiceContext, id: unknown, query: ServiceAccountQuery = {}) {
   const admin = authorize(ctx.principal, 'manageServiceAccounts');
   const account = await findAccount(ctx, id);
   if (account.revokedAt) throw new ConflictError(`Service account ${account.id} is already revoked`);
   const revoked = await ctx.db.serviceAccount.update({
+    ...(query as object),
     where: { id: account.id },
     data: { revokedAt: ctx.auth.now(), revokedById: admin.userId },
   });
@@ -151,7 +163,12 @@ export async function revokeServiceAccount(ctx: ServiceContext, id: unknown) {
  * and revokes the old one at once; the two accounts are linked
  * (`rotatedFrom`) and in the audit trail.
  */
-export async function rotateServiceAccount(ctx: ServiceContext, id: unknown, days: unknown) {
+export async function rotateServiceAccount(
+  ctx: ServiceContext,
+  id: unknown,
+  days: unknown,
+  query: ServiceAccountQuery = {},
+) {
   const admin = authorize(ctx.principal, 'manageServiceAccounts');
   const durationDaysValue = parseInput(durationDays(ctx.config.serviceAccounts.maxDays), days, 'durationDays');
   const old = await findAccount(ctx, id);
@@ -164,6 +181,7 @@ export async function rotateServiceAccount(ctx: ServiceContext, id: unknown, day
       admin,
       { durationDays: durationDaysValue, purpose: old.purpose, roles, rotatedFromId: old.id },
       tx as ServiceContext['db'],
+      query,
     );
     await tx.serviceAccount.update({
       where: { id: old.id },

@@ -4,7 +4,7 @@ import { recordAudit } from '../audit/writer.ts';
 import { hashPassword } from '../auth/password.ts';
 import type { ServiceContext } from '../context.ts';
 import { isUniqueViolation } from '../db/errors.ts';
-import { Role } from '../db/types.ts';
+import { type Prisma, Role } from '../db/types.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { parseInput, string } from '../validation.ts';
 
@@ -42,6 +42,21 @@ export function parseNewPassword(value: unknown, field = 'newPassword'): string 
   return parseInput(password, value, field);
 }
 
+/** What GraphQL asks of a row (Pothos's `query`), so that a mutation reads its row once. */
+export type UserQuery = { include?: Prisma.UserInclude; select?: Prisma.UserSelect };
+
+/** Every user, oldest first. */
+export async function listUsers(ctx: ServiceContext, query: UserQuery = {}) {
+  authorize(ctx.principal, 'manageUsers');
+  return ctx.db.user.findMany({ ...(query as object), orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+}
+
+/** One user, or null. */
+export async function getUser(ctx: ServiceContext, id: unknown, query: UserQuery = {}) {
+  authorize(ctx.principal, 'manageUsers');
+  return ctx.db.user.findUnique({ ...(query as object), where: { id: parseUserId(id) } });
+}
+
 async function findUser(ctx: ServiceContext, id: unknown) {
   const parsed = parseUserId(id);
   const user = await ctx.db.user.findUnique({ where: { id: parsed }, include: { roles: true } });
@@ -69,12 +84,13 @@ async function keepingAnAdministrator<T>(
   );
 }
 
-export async function createUser(ctx: ServiceContext, input: unknown) {
+export async function createUser(ctx: ServiceContext, input: unknown, query: UserQuery = {}) {
   authorize(ctx.principal, 'manageUsers');
   const data = parseInput(createUserInput, input, 'input');
   const granted = [...new Set(data.roles ?? [Role.AUDITOR])];
   try {
     const user = await ctx.db.user.create({
+      ...(query as object),
       data: {
         userName: data.userName,
         userNameKey: data.userName.toLowerCase(),
@@ -97,7 +113,7 @@ export async function createUser(ctx: ServiceContext, input: unknown) {
   }
 }
 
-export async function updateUser(ctx: ServiceContext, id: unknown, input: unknown) {
+export async function updateUser(ctx: ServiceContext, id: unknown, input: unknown, query: UserQuery = {}) {
   authorize(ctx.principal, 'manageUsers');
   const user = await findUser(ctx, id);
   const data = parseInput(updateUserInput, input, 'input');
@@ -105,7 +121,7 @@ export async function updateUser(ctx: ServiceContext, id: unknown, input: unknow
     ...(data.email !== undefined ? { email: data.email } : {}),
     ...(data.displayName !== undefined ? { displayName: data.displayName } : {}),
   };
-  const updated = await ctx.db.user.update({ where: { id: user.id }, data: changes });
+  const updated = await ctx.db.user.update({ ...(query as object), where: { id: user.id }, data: changes });
   await recordAudit(ctx, {
     action: 'user.updated',
     targetType: 'User',
@@ -116,7 +132,7 @@ export async function updateUser(ctx: ServiceContext, id: unknown, input: unknow
 }
 
 /** Replaces a user's roles. They reach the user's token at the next login. */
-export async function setUserRoles(ctx: ServiceContext, id: unknown, input: unknown) {
+export async function setUserRoles(ctx: ServiceContext, id: unknown, input: unknown, query: UserQuery = {}) {
   authorize(ctx.principal, 'manageUsers');
   const user = await findUser(ctx, id);
   const wanted = [...new Set(parseInput(roles, input, 'roles'))].sort();
@@ -131,35 +147,39 @@ export async function setUserRoles(ctx: ServiceContext, id: unknown, input: unkn
     targetId: user.id,
     details: { before, after: wanted },
   });
-  return ctx.db.user.findUniqueOrThrow({ where: { id: user.id } });
+  return ctx.db.user.findUniqueOrThrow({ ...(query as object), where: { id: user.id } });
 }
 
 /** Deactivates a user: no further logins, and tokens already issued are refused (within a second on every instance). */
-export async function deactivateUser(ctx: ServiceContext, id: unknown) {
+export async function deactivateUser(ctx: ServiceContext, id: unknown, query: UserQuery = {}) {
   authorize(ctx.principal, 'manageUsers');
   const user = await findUser(ctx, id);
   const updated = await keepingAnAdministrator(ctx, (tx) =>
-    tx.user.update({ where: { id: user.id }, data: { active: false } }),
+    tx.user.update({ ...(query as object), where: { id: user.id }, data: { active: false } }),
   );
   ctx.auth.revocations.setUserActive(user.id, false, updated.updatedAt);
   await recordAudit(ctx, { action: 'user.deactivated', targetType: 'User', targetId: user.id });
   return updated;
 }
 
-export async function activateUser(ctx: ServiceContext, id: unknown) {
+export async function activateUser(ctx: ServiceContext, id: unknown, query: UserQuery = {}) {
   authorize(ctx.principal, 'manageUsers');
   const user = await findUser(ctx, id);
-  const updated = await ctx.db.user.update({ where: { id: user.id }, data: { active: true } });
+  const updated = await ctx.db.user.update({ ...(query as object), where: { id: user.id }, data: { active: true } });
   ctx.auth.revocations.setUserActive(user.id, true, updated.updatedAt);
   await recordAudit(ctx, { action: 'user.activated', targetType: 'User', targetId: user.id });
   return updated;
 }
 
-export async function resetUserPassword(ctx: ServiceContext, id: unknown, newPassword: unknown) {
+export async function resetUserPassword(ctx: ServiceContext, id: unknown, newPassword: unknown, query: UserQuery = {}) {
   authorize(ctx.principal, 'manageUsers');
   const user = await findUser(ctx, id);
   const hash = await hashPassword(parseInput(password, newPassword, 'newPassword'));
-  const updated = await ctx.db.user.update({ where: { id: user.id }, data: { passwordHash: hash } });
+  const updated = await ctx.db.user.update({
+    ...(query as object),
+    where: { id: user.id },
+    data: { passwordHash: hash },
+  });
   await recordAudit(ctx, { action: 'user.password_reset', targetType: 'User', targetId: user.id });
   return updated;
 }
