@@ -1,76 +1,9 @@
 // The administration console: sign in, then manage service accounts, through /graphql only.
 // Plain DOM (no framework); every value from the server is set as text, never as HTML.
 
-const TOKEN_KEY = 'grc-admin-token';
-const view = document.getElementById('view');
-const statusLine = document.getElementById('status');
-
-class ApiError extends Error {
-  constructor(message, code) {
-    super(message);
-    this.code = code;
-  }
-}
-
-async function graphql(query, variables = {}) {
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  const response = await fetch('/graphql', {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/graphql-response+json',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await response.json();
-  if (body.errors?.length) {
-    const [error] = body.errors;
-    if (error.extensions?.code === 'UNAUTHENTICATED' && token) {
-      sessionStorage.removeItem(TOKEN_KEY);
-      location.hash = '#/sign-in';
-    }
-    throw new ApiError(error.message, error.extensions?.code);
-  }
-  return body.data;
-}
-
-/** Makes an element: h('td', { class: 'x' }, 'text', child). Strings become text nodes. */
-function h(tag, attributes = {}, ...children) {
-  const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === false || value == null) continue;
-    if (name.startsWith('on')) element.addEventListener(name.slice(2), value);
-    else element.setAttribute(name, value === true ? '' : String(value));
-  }
-  for (const child of children.flat()) {
-    if (child == null || child === false) continue;
-    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return element;
-}
-
-function say(message, isError = false) {
-  statusLine.textContent = message;
-  statusLine.classList.toggle('error', isError);
-}
-
-function show(title, ...content) {
-  view.replaceChildren(h('h2', {}, title), ...content);
-  document.title = `${title} – GRC administration`;
-  document.getElementById('main').focus();
-}
-
-const day = 86_400_000;
-function when(iso) {
-  return iso ? new Date(iso).toLocaleString() : '—';
-}
-function expiresIn(iso) {
-  const days = Math.round((Date.parse(iso) - Date.now()) / day);
-  if (days > 0) return `in ${days} day${days === 1 ? '' : 's'}`;
-  if (days === 0) return 'today';
-  return `${-days} day${days === -1 ? '' : 's'} ago`;
-}
+import { graphql, TOKEN_KEY } from './api.js';
+import { auditView } from './audit.js';
+import { expiresIn, h, say, show, when } from './dom.js';
 
 let me = null;
 
@@ -308,38 +241,6 @@ async function createView() {
   );
   show('Create New Service Account', form);
   days.focus();
-}
-
-async function auditView(id) {
-  const data = await graphql(
-    'query ($id: ID!, $n: Int) { serviceAccount(id: $id) { purpose } auditEvents(filter: { serviceAccountId: $n }, first: 200) { nodes { id at action actorLabel clientAddress details } } }',
-    { id, n: Number(id) },
-  );
-  const rows = data.auditEvents.nodes.map((e) =>
-    h(
-      'tr',
-      {},
-      h('td', {}, when(e.at)),
-      h('td', {}, e.action),
-      h('td', {}, e.actorLabel ?? '—'),
-      h('td', {}, e.clientAddress ?? '—'),
-      h('td', {}, h('code', {}, e.details ?? '')),
-    ),
-  );
-  show(
-    `Audit trail: ${data.serviceAccount.purpose}`,
-    h('p', {}, h('a', { href: '#/service-accounts' }, 'Back to the list')),
-    h(
-      'table',
-      {},
-      h(
-        'thead',
-        {},
-        h('tr', {}, ...['When', 'Action', 'Actor', 'Address', 'Details'].map((t) => h('th', { scope: 'col' }, t))),
-      ),
-      h('tbody', {}, ...rows),
-    ),
-  );
 }
 
 async function route() {
