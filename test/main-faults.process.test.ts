@@ -78,35 +78,48 @@ describe.runIf(testProviders.includes('postgresql'))('PostgreSQL going away unde
     try {
       const bearer = await token(server);
       const load = writer(server, bearer, 'Under load');
-      await new Promise((r) => setTimeout(r, 800));
+      // However slow the machine, cut only once at least 10 writes were acknowledged.
+      await expect
+        .poll(() => load.outcomes.filter((o) => o.status === 200).length, { timeout: 30_000, interval: 50 })
+        .toBeGreaterThanOrEqual(10);
 
       // Take the database away: no new connections, and the open ones cut.
       await adminClient.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS false`);
       await adminClient.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
       const cutAt = load.outcomes.length;
+      // Down for 2 s at least, and until a few writes were refused (each may take up to the pool's 5 s
+      // connection timeout).
       await new Promise((r) => setTimeout(r, 2000));
+      await expect
+        .poll(() => load.outcomes.slice(cutAt).filter((o) => o.status !== 200).length, {
+          timeout: 30_000,
+          interval: 50,
+        })
+        .toBeGreaterThanOrEqual(3);
       expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
       const whileDown = load.outcomes.slice(cutAt);
 
       await adminClient.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`);
       const restoredAt = load.outcomes.length;
       await expect
-        .poll(() => load.outcomes.slice(restoredAt).some((o) => o.status === 200), { timeout: 25_000, interval: 100 })
+        .poll(() => load.outcomes.slice(restoredAt).some((o) => o.status === 200), { timeout: 30_000, interval: 100 })
         .toBe(true);
       await new Promise((r) => setTimeout(r, 300));
       await load.stop();
 
-      // While down: refusals, not hangs, and never a 500.
+      // While down: refusals, not hangs, and never a 500. A request left hanging would get the request
+      // timeout's 503 REQUEST_TIMEOUT after 30 s instead (or, failing that, no answer: status 0).
       const refused = whileDown.filter((o) => o.status !== 200);
       expect(refused.length).toBeGreaterThan(0);
       expect([...new Set(refused.map((o) => `${o.status} ${o.code}`))]).toEqual(['503 SERVICE_UNAVAILABLE']);
-      // Bounded by the pool's 5 s connection timeout, far below the 30 s request timeout.
-      expect(Math.max(...whileDown.map((o) => o.ms))).toBeLessThan(10_000);
+      // The pool gives up connecting after 5 s; 25 s (5x that) is generous for a loaded machine, yet
+      // still below the 30 s request timeout.
+      expect(Math.max(...whileDown.map((o) => o.ms))).toBeLessThan(25_000);
       expect(load.outcomes.every((o) => o.status === 200 || o.status === 503)).toBe(true);
 
       // Every acknowledged write is there.
       const acknowledged = load.outcomes.filter((o) => o.status === 200);
-      expect(acknowledged.length).toBeGreaterThan(10);
+      expect(acknowledged.length).toBeGreaterThanOrEqual(10);
       const check = new pg.Client({ connectionString: database.url });
       await check.connect();
       const stored = await check.query<{ id: number; title: string }>('SELECT id, title FROM "Issue"');
@@ -119,7 +132,7 @@ describe.runIf(testProviders.includes('postgresql'))('PostgreSQL going away unde
       await server.stop('SIGKILL');
       await database.drop();
     }
-  }, 60_000);
+  }, 180_000);
 });
 
 describe('SQLite and a killed process', () => {
@@ -128,7 +141,13 @@ describe('SQLite and a killed process', () => {
     const server = await startServerProcess({ DATABASE_URL: `file:${file}`, ...admin });
     const bearer = await token(server);
     const writers = [writer(server, bearer, 'A'), writer(server, bearer, 'B'), writer(server, bearer, 'C')];
-    await new Promise((r) => setTimeout(r, 1500));
+    // However slow the machine, kill only once at least 10 writes were acknowledged (the writers go on).
+    await expect
+      .poll(() => writers.flatMap((w) => w.outcomes).filter((o) => o.status === 200).length, {
+        timeout: 30_000,
+        interval: 20,
+      })
+      .toBeGreaterThanOrEqual(10);
     server.child.kill('SIGKILL');
     await server.exited;
     await Promise.all(writers.map((w) => w.stop()));
@@ -137,7 +156,7 @@ describe('SQLite and a killed process', () => {
     try {
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
       const acknowledged = writers.flatMap((w) => w.outcomes).filter((o) => o.status === 200);
-      expect(acknowledged.length).toBeGreaterThan(10);
+      expect(acknowledged.length).toBeGreaterThanOrEqual(10);
       const titles = new Map(
         (db.prepare('SELECT id, title FROM "Issue"').all() as { id: number; title: string }[]).map((r) => [
           r.id,
@@ -148,5 +167,5 @@ describe('SQLite and a killed process', () => {
     } finally {
       db.close();
     }
-  }, 60_000);
+  }, 90_000);
 });

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createDb, type Db, sqlitePath } from '../src/db/client.ts';
@@ -197,7 +196,8 @@ describe.each(testProviders)('the server process on %s', (provider) => {
 
   it('shuts down gracefully on SIGTERM: requests in flight get whole answers, then it exits 0', async () => {
     const { url } = await fresh();
-    const shutdownTimeoutMs = 10_000;
+    // Finishing the burst takes 2-4 s of scrypt here; a deadline about 10x that is not reached, even loaded.
+    const shutdownTimeoutMs = 30_000;
     const server = await start({ DATABASE_URL: url, ...admin, SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs) });
     // Warm up first: a cold first request blocks the event loop long enough that the burst would still
     // be waiting to be accepted at the signal (and connections never accepted are reset, not served).
@@ -210,15 +210,15 @@ describe.each(testProviders)('the server process on %s', (provider) => {
         : { expected: 401, ...sendLogin(server, `nobody.${i}`, 'not the password') },
     );
     await Promise.all(exchanges.map((e) => e.sent));
-    await sleep(30);
+    // Signal once the server is serving the burst (a fixed pause may end before a loaded machine even
+    // accepts the connections): one answer is back, the rest are still hashing.
+    await Promise.race(exchanges.map((e) => e.answer));
     const signalledAt = Date.now();
     const code = await server.stop('SIGTERM', shutdownTimeoutMs + 10_000);
-    const exitMs = Date.now() - signalledAt;
     // A cut-off answer rejects here, failing the test.
     const outcomes = await Promise.all(exchanges.map(async (e) => ({ expected: e.expected, ...(await e.answer) })));
 
     expect(code).toBe(0);
-    expect(exitMs).toBeLessThan(shutdownTimeoutMs);
     const answers = outcomes.filter((o) => 'status' in o);
     for (const answer of answers) {
       expect(answer.status).toBe(answer.expected);
@@ -239,10 +239,11 @@ describe.each(testProviders)('the server process on %s', (provider) => {
     expect(requests.filter((l) => Number(l.time) > shutdownAt).length).toBeGreaterThan(0);
     // Every answer the server sent arrived: none was lost with its connection (the warm-up is one more).
     expect(requests.filter((l) => l.path === '/api/authentication/login')).toHaveLength(answers.length + 1);
+    // Graceful: it exited before its shutdown deadline, as its log tells (not the wall clock).
     expect(messages(server)).not.toContain('shutdown timeout: closing remaining connections');
     expect(server.stderr()).toBe('');
     await expect(fetch(`${server.url}/healthz`)).rejects.toMatchObject({ cause: { code: 'ECONNREFUSED' } });
-  }, 60_000);
+  }, 90_000);
 
   it('exits 0 on SIGINT', async () => {
     const { url } = await fresh();
@@ -268,7 +269,9 @@ describe.each(testProviders)('the server process on %s', (provider) => {
     }
     const droppedAt = Date.now();
     const ready = await fetch(`${server.url}/readyz`);
-    expect(Date.now() - droppedAt).toBeLessThan(5000);
+    // Does not hang: the probe gives up on the database after 2 s, and normally answers at once
+    // (refused); 15 s is over 5x that, within the test's 30 s timeout.
+    expect(Date.now() - droppedAt).toBeLessThan(15_000);
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ status: 'unavailable', database: 'unreachable', provider });
     const health = await fetch(`${server.url}/healthz`);
@@ -297,11 +300,12 @@ describe('start-up failures', () => {
 
   it('a database that cannot be reached stops the server quickly with exit code 1 and a clear message', async () => {
     const startedAt = Date.now();
-    const { code, out, err } = await failedStart({ DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/x' });
+    const { code, out, err } = await failedStart({ DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/x' }, 40_000);
     expect(code).toBe(1);
     expect(err).toMatch(/^grc-api: could not migrate the postgresql database: .*ECONNREFUSED/);
     expect(err).not.toMatch(stackTrace);
     expect(out).not.toContain('"msg":"listening"');
-    expect(Date.now() - startedAt).toBeLessThan(15_000);
-  });
+    // Quickly: no retrying. It takes about 2 s (mostly starting node); 30 s is over 10x that.
+    expect(Date.now() - startedAt).toBeLessThan(30_000);
+  }, 60_000);
 });

@@ -73,6 +73,19 @@ export class RevocationList {
     return this.#polling;
   }
 
+  /**
+   * Resolves once a poll that started after this call has completed, so that
+   * every revocation and (de)activation committed before the call is known
+   * here (unless that poll failed: it is logged, and the next one retries).
+   * A poll already running may have read too early, so it is waited for and
+   * followed by another; this starts that one rather than waiting for the
+   * timer. For tests and tools that must not guess how long polling takes.
+   */
+  async nextPoll(): Promise<void> {
+    await this.#polling;
+    await this.poll();
+  }
+
   async #read(): Promise<void> {
     const startedAt = this.#now().getTime();
     const loaded = this.#watermark.getTime() > 0;
