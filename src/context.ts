@@ -20,6 +20,8 @@ export interface RequestContext {
   db: Db;
   /** Null for an anonymous request. */
   principal: Principal | null;
+  /** Set by a login in this request: the user who just signed in may see their own data in the answer. */
+  signedInUserId?: string;
   config: Config;
   auth: Auth;
 }
@@ -33,4 +35,4 @@ export interface AuthenticatedContext extends RequestContext {
 export type ServiceContext = Pick<
   RequestContext,
   'db' | 'principal' | 'clientIp' | 'requestId' | 'log' | 'auth' | 'config'
->;
+> & { request?: Request };

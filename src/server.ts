@@ -22,6 +22,7 @@ import { useErrorCodes } from './plugins/use-error-codes.ts';
 import { authRoutes } from './rest/authentication.ts';
 import { issueRoutes } from './rest/issues.ts';
 import type { RestKit } from './rest/respond.ts';
+import { sessionRoutes } from './rest/sessions.ts';
 import { swaggerRoutes } from './rest/swagger.ts';
 import { schema } from './schema/index.ts';
 
@@ -51,6 +52,7 @@ export function createServer({ config, db, log, auth, metrics }: ServerDependenc
       metrics?.tokenUses.inc({ service_account: String(principal.serviceAccountId) });
       facts.actor = `service-account:${principal.serviceAccountId}`;
     } else if (principal) {
+      auth.usage.recordSession(principal.tokenId, auth.now());
       facts.actor = `user:${principal.userId}`;
     }
     return {
@@ -66,7 +68,12 @@ export function createServer({ config, db, log, auth, metrics }: ServerDependenc
   };
   const kit: RestKit = { contextFor, log };
   // The public API, as the OpenAPI document describes it.
-  const apiRoutes = [...healthRoutes(config, db), ...authRoutes(kit, auth.keys), ...issueRoutes(kit)];
+  const apiRoutes = [
+    ...healthRoutes(config, db),
+    ...authRoutes(kit, auth.keys),
+    ...sessionRoutes(kit),
+    ...issueRoutes(kit),
+  ];
   const routes = [
     ...apiRoutes,
     ...adminRoutes(),

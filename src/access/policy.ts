@@ -23,12 +23,23 @@ export const rules = {
   manageServiceAccounts: { roles: [Role.ADMINISTRATOR], peopleOnly: true },
   /** Read the audit trail. */
   readAuditEvents: { roles: [Role.ADMINISTRATOR], peopleOnly: false },
-} as const satisfies Record<string, { roles: readonly Role[]; peopleOnly: boolean }>;
+  /**
+   * See another user's personal data (email, roles, active, last login);
+   * everyone sees their own. Others see a user's id and name only.
+   */
+  readPersonalData: { roles: [Role.ADMINISTRATOR], peopleOnly: false },
+  /** List and end one's own sessions, change one's own password: any signed-in person. */
+  ownSessions: { roles: 'any', peopleOnly: true },
+} as const satisfies Record<string, { roles: readonly Role[] | 'any'; peopleOnly: boolean }>;
 
 export type Rule = keyof typeof rules;
 
 /** The message of a refusal to a token of a script where a person is needed. */
-const peopleOnlyMessage = 'Not authorized: service-account tokens cannot manage service accounts or users';
+const peopleOnlyMessage: Partial<Record<Rule, string>> & { default: string } = {
+  default: 'Not authorized: service-account tokens cannot manage service accounts or users',
+  ownSessions:
+    'Not authorized: a service-account token has no session or password; revoke or rotate the account instead',
+};
 
 /** The message a caller without the role gets, naming the roles that would do. */
 export function roleRequiredMessage(roles: readonly string[]): string {
@@ -42,9 +53,13 @@ export function roleRequiredMessage(roles: readonly string[]): string {
  */
 export function refusal(principal: Principal | null, rule: Rule): AppError | null {
   if (!principal) return new UnauthenticatedError();
-  const { roles, peopleOnly } = rules[rule];
-  if (peopleOnly && principal.kind !== 'user') return new ForbiddenError(peopleOnlyMessage);
-  if (!roles.some((role) => principal.roles.has(role))) return new ForbiddenError(roleRequiredMessage(roles));
+  const { roles, peopleOnly } = rules[rule] as { roles: readonly Role[] | 'any'; peopleOnly: boolean };
+  if (peopleOnly && principal.kind !== 'user') {
+    return new ForbiddenError(peopleOnlyMessage[rule] ?? peopleOnlyMessage.default);
+  }
+  if (roles !== 'any' && !roles.some((role) => principal.roles.has(role))) {
+    return new ForbiddenError(roleRequiredMessage(roles));
+  }
   return null;
 }
 
@@ -76,4 +91,15 @@ export function authorizeGrant(principal: Principal, roles: readonly Role[]): vo
   if (beyond.length > 0) {
     throw new ForbiddenError(`Not authorized: you cannot grant roles you do not hold (${beyond.join(', ')})`);
   }
+}
+
+/** Whether `principal` may see the personal data of user `userId` (their own always). */
+export function maySeePersonalData(principal: Principal | null, userId: string): boolean {
+  return (principal?.kind === 'user' && principal.userId === userId) || allows(principal, 'readPersonalData');
+}
+
+/** Throws unless `principal` may list or end the sessions of user `ownerId`: their own, or as an administrator. */
+export function authorizeSessionsOf(principal: Principal | null, ownerId: string): Principal {
+  const person = authorize(principal, 'ownSessions');
+  return person.userId === ownerId ? person : authorize(principal, 'manageUsers');
 }

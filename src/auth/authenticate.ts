@@ -1,24 +1,40 @@
 import type { Principal } from '../access/principal.ts';
 import { UnauthenticatedError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { type TokenClaims, TokenRejectedError, type TokenService } from './tokens.ts';
+import type { Refusal } from './revocations.ts';
+import { type TokenClaims, type TokenFailure, TokenRejectedError, type TokenService } from './tokens.ts';
 
 /** Longest `Authorization` header accepted; our tokens are well under 1 KiB. */
 const maxHeaderLength = 4096;
 const bearer = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/i;
 
+/** Every reason a token is refused. */
+export type RefusalReason = Refusal | TokenFailure | 'header_too_long' | 'malformed_header';
+
+/**
+ * What the holder of a refused token is told: why, when that is safe to
+ * say (the token was ours and genuine, but it ended), and never which part
+ * of a forged or broken token failed.
+ */
+const messages: Partial<Record<RefusalReason, string>> = {
+  expired: 'Token expired: sign in again or use a current token',
+  revoked: 'Token revoked',
+  suspended: 'Service account suspended: its creator no longer holds its roles, or was deactivated',
+  session_ended: 'Session ended: sign in again',
+  user_deactivated: 'Account deactivated',
+};
+
 export interface AuthenticatorOptions {
   tokens: TokenService;
   log: Logger;
   /**
-   * A further check on verified claims (revoked service accounts,
-   * deactivated users); answers the refusal reason, or null to accept.
+   * A further check on verified claims (revoked or suspended service
+   * accounts, ended sessions, deactivated users); answers the refusal
+   * reason, or null to accept.
    */
-  check?: (claims: TokenClaims) => string | null;
-  /** Told of every refused token whose claims are known (expired ones), for auditing. */
-  onExpired?: (claims: TokenClaims, request: Request) => void;
-  /** Told of every refusal's reason (for metrics). */
-  onRefused?: (reason: string) => void;
+  check?: (claims: TokenClaims) => Refusal | null;
+  /** Told of every refused token: the reason and, when the token was genuine, its claims. */
+  onRefused?: (reason: RefusalReason, claims: TokenClaims | undefined, request: Request) => void;
 }
 
 export function principalOf(claims: TokenClaims): Principal {
@@ -35,34 +51,34 @@ export function principalOf(claims: TokenClaims): Principal {
 
 /**
  * Authenticates a request by its `Authorization: Bearer <jwt>` header: no
- * header is an anonymous request (null); anything else that is not a valid
- * token of ours is refused with `UnauthenticatedError`. The reason is
- * logged, the token never is.
+ * header is an anonymous request (null); anything else that is not a valid,
+ * current token of ours is refused with `UnauthenticatedError`. The reason
+ * is logged, the token never is.
  */
-export function createAuthenticator({ tokens, log, check, onExpired, onRefused }: AuthenticatorOptions) {
-  const refuse = (reason: string, extra: Record<string, unknown> = {}): never => {
-    onRefused?.(reason);
-    log.info({ reason, ...extra }, 'authentication refused');
-    throw new UnauthenticatedError('Invalid or expired token', true);
+export function createAuthenticator({ tokens, log, check, onRefused }: AuthenticatorOptions) {
+  const refuse = (request: Request, reason: RefusalReason, claims?: TokenClaims): never => {
+    onRefused?.(reason, claims, request);
+    log.info(
+      { reason, ...(claims ? { tokenId: claims.tokenId, subject: claims.subject } : {}) },
+      'authentication refused',
+    );
+    throw new UnauthenticatedError(messages[reason] ?? 'Invalid or expired token', true);
   };
   return async function authenticate(request: Request): Promise<Principal | null> {
     const header = request.headers.get('authorization');
     if (header === null) return null;
-    if (header.length > maxHeaderLength) return refuse('header_too_long');
+    if (header.length > maxHeaderLength) return refuse(request, 'header_too_long');
     const match = bearer.exec(header.trim());
-    if (!match?.[1]) return refuse('malformed_header');
+    if (!match?.[1]) return refuse(request, 'malformed_header');
     let claims: TokenClaims;
     try {
       claims = await tokens.verify(match[1]);
     } catch (error) {
-      if (error instanceof TokenRejectedError) {
-        if (error.expiredClaims) onExpired?.(error.expiredClaims, request);
-        return refuse(error.reason, error.expiredClaims ? { tokenId: error.expiredClaims.tokenId } : {});
-      }
+      if (error instanceof TokenRejectedError) return refuse(request, error.reason, error.expiredClaims);
       throw error;
     }
     const refusal = check?.(claims);
-    if (refusal) return refuse(refusal, { tokenId: claims.tokenId, subject: claims.subject });
+    if (refusal) return refuse(request, refusal, claims);
     return principalOf(claims);
   };
 }

@@ -1,8 +1,12 @@
 import type { Db } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
+import type { TokenClaims } from './tokens.ts';
 
 /** Revocations are re-read with this margin, so instances whose clocks differ a little miss none. */
 const overlapMs = 5 * 60_000;
+
+/** Why a verified token is refused all the same; each is safe to tell its holder. */
+export type Refusal = 'revoked' | 'suspended' | 'session_ended' | 'user_deactivated';
 
 export interface RevocationListOptions {
   /** How often other instances' revocations and deactivations are read. @default 500 */
@@ -11,15 +15,24 @@ export interface RevocationListOptions {
 }
 
 /**
- * Revoked service-account tokens and deactivated users, kept in memory so
- * that checking a token needs no database round trip. A revocation made
- * here counts at once; one made by another instance sharing the database
- * is read by polling (twice a second by default), so it counts here within
- * a second. Entries of tokens that expired anyway are dropped.
+ * Everything that ends a token before it expires, kept in memory so that
+ * checking a token needs no database round trip: revoked and suspended
+ * service accounts, ended sessions, deactivated users, and each user's
+ * cut-off (tokens issued before it are refused for good, so reactivating a
+ * user revives none). A change made here counts at once; one made by another
+ * instance sharing the database is read by polling (twice a second by
+ * default), so it counts here within a second. Entries of tokens that
+ * expired anyway are dropped.
  */
 export class RevocationList {
+  /** Service-account token ids, by state, with their expiry (ms). */
   readonly #revoked = new Map<string, number>();
-  readonly #inactiveUsers = new Map<string, number>();
+  readonly #suspended = new Map<string, number>();
+  /** Session token ids that were ended, with their expiry (ms). */
+  readonly #endedSessions = new Map<string, number>();
+  readonly #inactiveUsers = new Set<string>();
+  /** Per user: tokens issued before this time (ms) are refused. */
+  readonly #cutoffs = new Map<string, number>();
   #watermark = new Date(0);
   #timer: NodeJS.Timeout | undefined;
   #polling: Promise<void> | undefined;
@@ -44,14 +57,25 @@ export class RevocationList {
     clearInterval(this.#timer);
   }
 
+  /** Why a verified token must be refused, or null when nothing ended it. */
+  refusalOf(claims: TokenClaims): Refusal | null {
+    if (claims.kind === 'service_account') {
+      if (this.#revoked.has(claims.tokenId)) return 'revoked';
+      if (this.#suspended.has(claims.tokenId)) return 'suspended';
+      return null;
+    }
+    if (this.#endedSessions.has(claims.tokenId)) return 'session_ended';
+    if (this.#inactiveUsers.has(claims.subject)) return 'user_deactivated';
+    // `iat` has whole seconds: a token of the cut-off's own second passes here (its session,
+    // ended by id with the change, refuses it); one issued in an earlier second never does.
+    const cutoff = this.#cutoffs.get(claims.subject);
+    if (cutoff !== undefined && claims.issuedAt.getTime() < Math.floor(cutoff / 1000) * 1000) return 'session_ended';
+    return null;
+  }
+
   /** Whether a service-account token id was revoked. */
   isRevoked(tokenId: string): boolean {
     return this.#revoked.has(tokenId);
-  }
-
-  /** When the user was deactivated (ms), if they are inactive now. */
-  deactivatedAt(userId: string): number | undefined {
-    return this.#inactiveUsers.get(userId);
   }
 
   /** Records a revocation made by this instance: refused from the very next request. */
@@ -59,10 +83,23 @@ export class RevocationList {
     this.#revoked.set(tokenId, expiresAt.getTime());
   }
 
-  /** Records a (de)activation made by this instance. */
-  setUserActive(userId: string, active: boolean, at: Date): void {
-    if (active) this.#inactiveUsers.delete(userId);
-    else this.#inactiveUsers.set(userId, at.getTime());
+  /** Records a suspension (or, with `suspended` false, its end) made by this instance. */
+  setSuspended(tokenId: string, expiresAt: Date, suspended: boolean): void {
+    if (suspended) this.#suspended.set(tokenId, expiresAt.getTime());
+    else this.#suspended.delete(tokenId);
+  }
+
+  /** Records ended sessions made by this instance. */
+  endSessions(sessions: readonly { id: string; expiresAt: Date }[]): void {
+    for (const s of sessions) this.#endedSessions.set(s.id, s.expiresAt.getTime());
+  }
+
+  /** Records a user's state as this instance just stored it. */
+  setUser(userId: string, state: { active: boolean; tokensValidAfter: Date | null }): void {
+    if (state.active) this.#inactiveUsers.delete(userId);
+    else this.#inactiveUsers.add(userId);
+    if (state.tokensValidAfter) this.#cutoffs.set(userId, state.tokensValidAfter.getTime());
+    else this.#cutoffs.delete(userId);
   }
 
   /** Reads revocations and user changes since the last poll (one at a time). */
@@ -78,8 +115,7 @@ export class RevocationList {
    * every revocation and (de)activation committed before the call is known
    * here (unless that poll failed: it is logged, and the next one retries).
    * A poll already running may have read too early, so it is waited for and
-   * followed by another; this starts that one rather than waiting for the
-   * timer. For tests and tools that must not guess how long polling takes.
+   * a fresh one started.
    */
   async nextPoll(): Promise<void> {
     await this.#polling;
@@ -90,31 +126,45 @@ export class RevocationList {
     const startedAt = this.#now().getTime();
     const loaded = this.#watermark.getTime() > 0;
     const since = new Date(this.#watermark.getTime() - overlapMs);
-    const now = startedAt;
+    const now = new Date(startedAt);
     try {
-      const [accounts, users] = await Promise.all([
+      const [accounts, users, sessions] = await Promise.all([
         this.db.serviceAccount.findMany({
-          where: { revokedAt: { gte: since } },
-          select: { jti: true, revokedAt: true, expiresAt: true },
+          where: loaded
+            ? { OR: [{ statusChangedAt: { gte: since } }, { revokedAt: { gte: since } }] }
+            : { expiresAt: { gt: now }, OR: [{ revokedAt: { not: null } }, { suspendedAt: { not: null } }] },
+          select: { jti: true, revokedAt: true, suspendedAt: true, statusChangedAt: true, expiresAt: true },
         }),
         this.db.user.findMany({
-          // First every inactive user; then those deactivated, or reactivated, lately.
           where: loaded
-            ? { updatedAt: { gte: since }, OR: [{ active: false }, { id: { in: [...this.#inactiveUsers.keys()] } }] }
-            : { active: false },
-          select: { id: true, active: true, updatedAt: true },
+            ? { updatedAt: { gte: since } }
+            : { OR: [{ active: false }, { tokensValidAfter: { not: null } }] },
+          select: { id: true, active: true, tokensValidAfter: true, updatedAt: true },
+        }),
+        this.db.session.findMany({
+          where: loaded ? { endedAt: { gte: since } } : { endedAt: { not: null }, expiresAt: { gt: now } },
+          select: { id: true, expiresAt: true, endedAt: true },
         }),
       ]);
       let latest = this.#watermark.getTime();
       for (const a of accounts) {
-        if (a.expiresAt.getTime() > now) this.#revoked.set(a.jti, a.expiresAt.getTime());
-        latest = Math.max(latest, a.revokedAt?.getTime() ?? 0);
+        const expires = a.expiresAt.getTime();
+        if (a.revokedAt && expires > startedAt) this.#revoked.set(a.jti, expires);
+        if (a.suspendedAt && !a.revokedAt && expires > startedAt) this.#suspended.set(a.jti, expires);
+        else this.#suspended.delete(a.jti);
+        latest = Math.max(latest, a.revokedAt?.getTime() ?? 0, a.statusChangedAt?.getTime() ?? 0);
       }
       for (const u of users) {
-        this.setUserActive(u.id, u.active, u.updatedAt);
+        this.setUser(u.id, u);
         latest = Math.max(latest, u.updatedAt.getTime());
       }
-      for (const [jti, expiresAt] of this.#revoked) if (expiresAt <= now) this.#revoked.delete(jti);
+      for (const s of sessions) {
+        if (s.expiresAt.getTime() > startedAt) this.#endedSessions.set(s.id, s.expiresAt.getTime());
+        latest = Math.max(latest, s.endedAt?.getTime() ?? 0);
+      }
+      for (const map of [this.#revoked, this.#suspended, this.#endedSessions]) {
+        for (const [id, expiresAt] of map) if (expiresAt <= startedAt) map.delete(id);
+      }
       // The overlap covers clocks of other instances that run a little behind ours.
       this.#watermark = new Date(Math.max(latest, startedAt));
     } catch (error) {

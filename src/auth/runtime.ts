@@ -1,8 +1,10 @@
-import { writeAudit } from '../audit/writer.ts';
+import { AuditBatch } from '../audit/batch.ts';
+import { type AuditActor, actorOf } from '../audit/writer.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
+import { clientAddressOf, requestIdOf } from '../http/request-facts.ts';
 import type { Logger } from '../logger.ts';
-import { createAuthenticator } from './authenticate.ts';
+import { createAuthenticator, principalOf, type RefusalReason } from './authenticate.ts';
 import { KeyStore } from './keys.ts';
 import { LoginThrottle } from './login-throttle.ts';
 import { RevocationList } from './revocations.ts';
@@ -16,12 +18,14 @@ export interface Auth {
   throttle: LoginThrottle;
   revocations: RevocationList;
   usage: UsageRecorder;
+  /** Audit events that come in floods (refused tokens, refusals of a role), written in batches. */
+  audits: AuditBatch;
   authenticate: ReturnType<typeof createAuthenticator>;
   sessionTimeoutMs: number;
   now: () => Date;
   /** Told of each refused token or failed login, by reason (for metrics). */
   onFailure: (reason: string) => void;
-  /** Stops the timers and writes pending usage counts. */
+  /** Stops the timers and writes pending usage counts and audit events. */
   stop(): Promise<void>;
 }
 
@@ -32,8 +36,33 @@ export interface AuthOptions {
   onFailure?: (reason: string) => void;
 }
 
-/** One audit event per expired token a minute is enough to show the attempts. */
-const expiredAuditIntervalMs = 60_000;
+/** The audit event of a refused token: who held it, when the token was genuine. */
+function refusedTokenAudit(reason: RefusalReason, claims: TokenClaims | undefined, request: Request) {
+  const actor: AuditActor = claims ? actorOf(principalOf(claims)) : { type: 'ANONYMOUS' };
+  const serviceAccount = claims?.kind === 'service_account';
+  const action = serviceAccount && reason === 'expired' ? 'service_account.expired_token_used' : 'auth.token_refused';
+  const clientIp = clientAddressOf(request);
+  return {
+    key: `${action}\u0000${reason}\u0000${claims?.tokenId ?? clientIp}`,
+    entry: {
+      action,
+      actor,
+      ...(serviceAccount
+        ? { targetType: 'ServiceAccount', targetId: String(claims?.serviceAccountId) }
+        : claims
+          ? { targetType: 'User', targetId: claims.subject }
+          : {}),
+      details: {
+        reason,
+        ...(claims ? { tokenId: claims.tokenId } : {}),
+        ...(claims && reason === 'expired' ? { expiredAt: claims.expiresAt.toISOString() } : {}),
+        path: new URL(request.url).pathname,
+      },
+      clientIp,
+      requestId: requestIdOf(request),
+    },
+  };
+}
 
 /** Builds the authentication runtime and loads the revocation list. */
 export async function createAuth(config: Config, log: Logger, db: Db, options: AuthOptions = {}): Promise<Auth> {
@@ -55,31 +84,9 @@ export async function createAuth(config: Config, log: Logger, db: Db, options: A
   await revocations.start();
   const usage = new UsageRecorder(db, log, config.serviceAccounts.usageFlushMs);
   usage.start();
-
-  const check = (claims: TokenClaims): string | null => {
-    if (claims.kind === 'service_account') return revocations.isRevoked(claims.tokenId) ? 'revoked' : null;
-    return revocations.deactivatedAt(claims.subject) !== undefined ? 'user_deactivated' : null;
-  };
-
-  const lastExpiredAudit = new Map<string, number>();
-  const onExpired = (claims: TokenClaims, request: Request) => {
-    if (claims.kind !== 'service_account') return;
-    const at = now().getTime();
-    if (at - (lastExpiredAudit.get(claims.tokenId) ?? 0) < expiredAuditIntervalMs) return;
-    lastExpiredAudit.set(claims.tokenId, at);
-    if (lastExpiredAudit.size > 10_000) lastExpiredAudit.clear();
-    writeAudit(db, {
-      actor: { type: 'SERVICE_ACCOUNT', serviceAccountId: claims.serviceAccountId ?? null, label: claims.userName },
-      action: 'service_account.expired_token_used',
-      targetType: 'ServiceAccount',
-      targetId: String(claims.serviceAccountId),
-      details: {
-        tokenId: claims.tokenId,
-        expiredAt: claims.expiresAt.toISOString(),
-        path: new URL(request.url).pathname,
-      },
-    }).catch((error: Error) => log.warn({ err: error.message }, 'could not audit an expired token'));
-  };
+  const audits = new AuditBatch(db, log, config.serviceAccounts.usageFlushMs);
+  audits.start();
+  const onFailure = options.onFailure ?? (() => {});
 
   return {
     keys,
@@ -87,13 +94,24 @@ export async function createAuth(config: Config, log: Logger, db: Db, options: A
     throttle,
     revocations,
     usage,
-    authenticate: createAuthenticator({ tokens, log, check, onExpired, onRefused: options.onFailure }),
-    onFailure: options.onFailure ?? (() => {}),
+    audits,
+    authenticate: createAuthenticator({
+      tokens,
+      log,
+      check: (claims) => revocations.refusalOf(claims),
+      onRefused: (reason, claims, request) => {
+        onFailure(reason);
+        const { key, entry } = refusedTokenAudit(reason, claims, request);
+        audits.add(key, entry, now());
+      },
+    }),
+    onFailure,
     sessionTimeoutMs: config.auth.sessionTimeoutMinutes * 60_000,
     now,
     async stop() {
       revocations.stop();
       await usage.stop();
+      await audits.stop();
     },
   };
 }

@@ -24,6 +24,8 @@ const maxAddresses = 20;
  */
 export class UsageRecorder {
   #pending = new Map<number, Pending>();
+  /** Session token ids and when each was last used. */
+  #sessions = new Map<string, Date>();
   #timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -63,8 +65,14 @@ export class UsageRecorder {
     });
   }
 
+  /** Notes a request made with a session token: its session's `lastSeenAt`. */
+  recordSession(tokenId: string, at: Date): void {
+    if (this.#sessions.size < 100_000 || this.#sessions.has(tokenId)) this.#sessions.set(tokenId, at);
+  }
+
   /** Writes the pending counts. */
   async flush(): Promise<void> {
+    await this.#flushSessions();
     const batch = this.#pending;
     if (batch.size === 0) return;
     this.#pending = new Map();
@@ -94,6 +102,21 @@ export class UsageRecorder {
         this.log.warn({ serviceAccountId: id, err: (error as Error).message }, 'usage flush failed; kept for later');
         this.#merge(id, use);
       }
+    }
+  }
+
+  async #flushSessions(): Promise<void> {
+    const seen = this.#sessions;
+    if (seen.size === 0) return;
+    this.#sessions = new Map();
+    try {
+      // A session from before sessions were stored has no row: nothing to update, nothing lost.
+      await this.db.$transaction(
+        [...seen].map(([id, at]) => this.db.session.updateMany({ where: { id }, data: { lastSeenAt: at } })),
+      );
+    } catch (error) {
+      this.log.warn({ err: (error as Error).message }, 'session last-seen flush failed');
+      for (const [id, at] of seen) if (!this.#sessions.has(id)) this.#sessions.set(id, at);
     }
   }
 

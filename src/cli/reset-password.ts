@@ -19,7 +19,7 @@ import { ConfigError, loadConfig } from '../config.ts';
 import { createDb, type Db, sqlitePath } from '../db/client.ts';
 import { applyMigrations } from '../db/migrate.ts';
 import { AppError } from '../errors.ts';
-import { parseNewPassword } from '../users/service.ts';
+import { parseNewPassword } from '../users/input.ts';
 
 const synopsis = 'usage: npm run admin:reset-password -- [--user NAME] [--password-stdin] [--activate]';
 

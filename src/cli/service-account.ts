@@ -21,6 +21,7 @@ import { Role } from '../db/types.ts';
 import { AppError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
 import * as accounts from '../service-accounts/service.ts';
+import { statusOf } from '../service-accounts/status.ts';
 
 const usage =
   'usage: npm run service-account -- create --days N --purpose TEXT [--roles R1,R2] [--admin NAME] | list [--status S] | revoke ID';
@@ -96,7 +97,7 @@ try {
     );
     const now = new Date();
     for (const a of list) {
-      const status = accounts.statusOf(a, now, config.serviceAccounts.expiringSoonDays);
+      const status = statusOf(a, now, config.serviceAccounts.expiringSoonDays);
       const roles = (a as typeof a & { roles: { role: string }[] }).roles.map((r) => r.role).join(',');
       process.stdout.write(
         `${a.id}\t${status}\t${a.expiresAt.toISOString()}\t${roles}\tuses=${a.useCount}\t${a.purpose}\n`,

@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { auditForbidden } from '../audit/refusals.ts';
 import type { RequestContext } from '../context.ts';
 import { AppError, type ErrorCode, toAppError } from '../errors.ts';
 
@@ -71,7 +72,12 @@ export function useErrorCodes(): Plugin<RequestContext> {
       return {
         onExecuteDone({ result, setResult }) {
           if (!('errors' in result) || !result.errors?.length) return;
-          setResult({ ...result, errors: result.errors.map((e) => shape(e, ctx)) });
+          const errors = result.errors.map((e) => shape(e, ctx));
+          for (const e of errors) {
+            if (e.extensions?.code === 'FORBIDDEN')
+              auditForbidden(ctx, `graphql:${e.path?.join('.') ?? '?'}`, e.message);
+          }
+          setResult({ ...result, errors });
         },
       };
     },

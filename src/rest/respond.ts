@@ -1,3 +1,4 @@
+import { auditForbidden } from '../audit/refusals.ts';
 import type { RequestContext } from '../context.ts';
 import { BadUserInputError, errorResponse, toAppError } from '../errors.ts';
 import { requestIdOf } from '../http/request-facts.ts';
@@ -22,10 +23,16 @@ export async function handle(
   request: Request,
   run: (ctx: RequestContext) => Promise<Response>,
 ): Promise<Response> {
+  let ctx: RequestContext | undefined;
   try {
-    return await run(await kit.contextFor(request));
+    ctx = await kit.contextFor(request);
+    return await run(ctx);
   } catch (error) {
-    return errorResponse(toAppError(error, requestIdOf(request), kit.log));
+    const answer = toAppError(error, requestIdOf(request), kit.log);
+    if (ctx && answer.code === 'FORBIDDEN') {
+      auditForbidden(ctx, `${request.method} ${new URL(request.url).pathname}`, answer.message);
+    }
+    return errorResponse(answer);
   }
 }
 

@@ -2,6 +2,8 @@ import { queryFromInfo } from '@pothos/plugin-prisma';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { RequestContext } from '../context.ts';
 import * as accounts from '../service-accounts/service.ts';
+import { statusOf } from '../service-accounts/status.ts';
+import { transferServiceAccount } from '../service-accounts/suspension.ts';
 import { builder, RoleEnum } from './builder.ts';
 
 const manageServiceAccounts = { can: 'manageServiceAccounts' } as const;
@@ -13,6 +15,10 @@ const ServiceAccountStatusEnum = builder.enumType('ServiceAccountStatus', {
     EXPIRING_SOON: { description: 'The token works but expires within SERVICE_ACCOUNT_EXPIRING_SOON_DAYS.' },
     EXPIRED: { description: 'The token has expired.' },
     REVOKED: { description: 'An administrator revoked the token.' },
+    SUSPENDED: {
+      description:
+        'The token is refused: its creator was deactivated or lost a role it carries. Transfer it to make it work again.',
+    },
   } as const,
 });
 
@@ -30,12 +36,13 @@ builder.prismaObject('ServiceAccount', {
     }),
     status: t.field({
       type: ServiceAccountStatusEnum,
-      description: 'ACTIVE, EXPIRING_SOON, EXPIRED or REVOKED, now.',
-      select: { revokedAt: true, expiresAt: true },
-      resolve: (account, _args, ctx) =>
-        accounts.statusOf(account, ctx.auth.now(), ctx.config.serviceAccounts.expiringSoonDays),
+      description: 'ACTIVE, EXPIRING_SOON, EXPIRED, REVOKED or SUSPENDED, now.',
+      select: { revokedAt: true, expiresAt: true, suspendedAt: true },
+      resolve: (account, _args, ctx) => statusOf(account, ctx.auth.now(), ctx.config.serviceAccounts.expiringSoonDays),
     }),
-    createdBy: t.relation('createdBy', { description: 'The administrator who created it.' }),
+    createdBy: t.relation('createdBy', {
+      description: 'The administrator it belongs to: who created it, or to whom it was transferred.',
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was created.' }),
     expiresAt: t.expose('expiresAt', { type: 'DateTime', description: 'When the token stops working.' }),
     expiresInDays: t.int({
@@ -45,6 +52,15 @@ builder.prismaObject('ServiceAccount', {
         Math.max(0, Math.floor((account.expiresAt.getTime() - ctx.auth.now().getTime()) / 86_400_000)),
     }),
     revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true, description: 'When it was revoked.' }),
+    suspendedAt: t.expose('suspendedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it was suspended (null unless SUSPENDED).',
+    }),
+    suspendedReason: t.exposeString('suspendedReason', {
+      nullable: true,
+      description: 'Why: `creator_deactivated` or `creator_role_removed` (null unless SUSPENDED).',
+    }),
     revokedBy: t.relation('revokedBy', { nullable: true, description: 'Who revoked it.' }),
     lastUsedAt: t.expose('lastUsedAt', {
       type: 'DateTime',
@@ -132,6 +148,17 @@ builder.mutationFields((t) => ({
     authScopes: manageServiceAccounts,
     args: { id: t.arg.id({ required: true, description: 'The service-account id.' }) },
     resolve: (query, _root, { id }, ctx) => accounts.revokeServiceAccount(ctx, id, query),
+  }),
+  transferServiceAccount: t.prismaField({
+    type: 'ServiceAccount',
+    description:
+      'Hands an account to another active administrator who holds its roles; a SUSPENDED account works again. Audited.',
+    authScopes: manageServiceAccounts,
+    args: {
+      id: t.arg.id({ required: true, description: 'The service-account id.' }),
+      toUserId: t.arg.id({ required: true, description: 'The administrator who takes it over.' }),
+    },
+    resolve: (query, _root, { id, toUserId }, ctx) => transferServiceAccount(ctx, id, toUserId, query),
   }),
   rotateServiceAccount: t.field({
     type: CreateServiceAccountPayload,

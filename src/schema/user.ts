@@ -1,27 +1,45 @@
+import { maySeePersonalData } from '../access/policy.ts';
+import type { RequestContext } from '../context.ts';
 import { Role } from '../db/types.ts';
+import * as authority from '../users/authority.ts';
 import * as users from '../users/service.ts';
 import { builder, RoleEnum } from './builder.ts';
+
+const privateNote = 'Personal data: null unless the caller is an administrator or this user.';
+/** Whether the caller may see this user's personal data (the rule is the access policy's). */
+const mine = (user: { id: string }, ctx: RequestContext) =>
+  ctx.signedInUserId === user.id || maySeePersonalData(ctx.principal, user.id);
 
 export const UserType = builder.prismaObject('User', {
   description: 'A person who signs in. Their roles reach their token at their next login.',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Stable identifier (UUID).' }),
     userName: t.exposeString('userName', { description: 'Login name, unique regardless of case.' }),
-    email: t.exposeString('email', { nullable: true, description: 'Contact address.' }),
+    email: t.string({
+      nullable: true,
+      description: `Contact address. ${privateNote}`,
+      resolve: (user, _args, ctx) => (mine(user, ctx) ? user.email : null),
+    }),
     displayName: t.exposeString('displayName', { nullable: true, description: 'Name shown to people.' }),
-    active: t.exposeBoolean('active', { description: 'Whether the user may sign in.' }),
+    active: t.boolean({
+      nullable: true,
+      description: `Whether the user may sign in. ${privateNote}`,
+      resolve: (user, _args, ctx) => (mine(user, ctx) ? user.active : null),
+    }),
     roles: t.field({
       type: [RoleEnum],
-      description: 'Roles held now (a session token carries those held at login).',
+      nullable: true,
+      description: `Roles held now: a role added reaches the user's token at their next login, a role removed ends their sessions at once. ${privateNote}`,
       select: { roles: { select: { role: true } } },
-      resolve: (user) => user.roles.map((r) => r.role).sort(),
+      resolve: (user, _args, ctx) => (mine(user, ctx) ? user.roles.map((r) => r.role).sort() : null),
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the user was created.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the user was last changed.' }),
-    lastLoginAt: t.expose('lastLoginAt', {
+    lastLoginAt: t.field({
       type: 'DateTime',
       nullable: true,
-      description: 'When the user last signed in successfully.',
+      description: `When the user last signed in successfully. ${privateNote}`,
+      resolve: (user, _args, ctx) => (mine(user, ctx) ? user.lastLoginAt : null),
     }),
   }),
 });
@@ -93,7 +111,7 @@ const CreateUserInput = builder.inputType('CreateUserInput', {
       required: true,
       description: '3 to 100 letters, digits or . _ @ -; unique regardless of case.',
     }),
-    password: t.string({ required: true, description: 'At least 12 characters.' }),
+    password: t.string({ required: true, description: 'At least 12 characters, not a common password.' }),
     email: t.string({ description: 'Contact address.' }),
     displayName: t.string({ description: 'Name shown to people.' }),
     roles: t.field({ type: [RoleEnum], description: `Roles to grant; default ${Role.AUDITOR}.` }),
@@ -129,37 +147,37 @@ builder.mutationFields((t) => ({
   setUserRoles: t.prismaField({
     type: 'User',
     description:
-      'Replaces a user’s roles; they take effect at the user’s next login. The last active administrator keeps the role. Administrators only.',
+      'Replaces a user’s roles. Roles added reach the user’s token at their next login; a role removed ends their sessions at once and suspends their service accounts that carry it. The last active administrator keeps the role. Administrators only.',
     authScopes: manageUsers,
     args: {
       userId: t.arg.id({ required: true, description: 'The user id.' }),
       roles: t.arg({ type: [RoleEnum], required: true, description: 'The complete new set of roles.' }),
     },
-    resolve: (query, _root, args, ctx) => users.setUserRoles(ctx, args.userId, args.roles, query),
+    resolve: (query, _root, args, ctx) => authority.setUserRoles(ctx, args.userId, args.roles, query),
   }),
   deactivateUser: t.prismaField({
     type: 'User',
     description:
-      'Stops a user from signing in. The last active administrator cannot be deactivated. Administrators only.',
+      'Stops a user from signing in: every token issued to them so far is refused for good (reactivation revives none), and their service accounts are suspended. The last active administrator cannot be deactivated. Administrators only.',
     authScopes: manageUsers,
     args: { id: t.arg.id({ required: true, description: 'The user id.' }) },
-    resolve: (query, _root, { id }, ctx) => users.deactivateUser(ctx, id, query),
+    resolve: (query, _root, { id }, ctx) => authority.deactivateUser(ctx, id, query),
   }),
   activateUser: t.prismaField({
     type: 'User',
-    description: 'Lets a deactivated user sign in again. Administrators only.',
+    description: 'Lets a deactivated user sign in again; their old tokens stay refused. Administrators only.',
     authScopes: manageUsers,
     args: { id: t.arg.id({ required: true, description: 'The user id.' }) },
     resolve: (query, _root, { id }, ctx) => users.activateUser(ctx, id, query),
   }),
   resetUserPassword: t.prismaField({
     type: 'User',
-    description: 'Sets a new password for a user. Administrators only.',
+    description: 'Sets a new password for a user and ends all their sessions for good. Administrators only.',
     authScopes: manageUsers,
     args: {
       id: t.arg.id({ required: true, description: 'The user id.' }),
-      newPassword: t.arg.string({ required: true, description: 'At least 12 characters.' }),
+      newPassword: t.arg.string({ required: true, description: 'At least 12 characters, not a common password.' }),
     },
-    resolve: (query, _root, { id, newPassword }, ctx) => users.resetUserPassword(ctx, id, newPassword, query),
+    resolve: (query, _root, { id, newPassword }, ctx) => authority.resetUserPassword(ctx, id, newPassword, query),
   }),
 }));

@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { authorizeNow } from '../access/current.ts';
 import { authorize, authorizeGrant } from '../access/policy.ts';
 import type { Principal } from '../access/principal.ts';
 import { recordAudit } from '../audit/writer.ts';
 import type { ServiceContext } from '../context.ts';
+import { isUniqueViolation } from '../db/errors.ts';
 import type { Prisma } from '../db/types.ts';
 import { Role } from '../db/types.ts';
-import { BadUserInputError, ConflictError, NotFoundError } from '../errors.ts';
+import { ConflictError, NotFoundError } from '../errors.ts';
 import { parseInput, string } from '../validation.ts';
-
-export type ServiceAccountStatus = 'ACTIVE' | 'EXPIRING_SOON' | 'EXPIRED' | 'REVOKED';
-
-const day = 86_400_000;
+import { parseAccountId, type ServiceAccountQuery } from './ids.ts';
+import { day, statusFilter, whereStatus } from './status.ts';
 
 function durationDays(max: number) {
   return z
@@ -28,48 +28,6 @@ function createInput(max: number) {
     roles: z.array(z.enum(Role)).min(1, 'must name at least one role').max(Object.keys(Role).length).nullish(),
   });
 }
-
-export const statusFilter = z.enum(['ACTIVE', 'EXPIRING_SOON', 'EXPIRED', 'REVOKED']).nullish();
-
-/** The status of an account at `now`. */
-export function statusOf(
-  account: { revokedAt: Date | null; expiresAt: Date },
-  now: Date,
-  expiringSoonDays: number,
-): ServiceAccountStatus {
-  if (account.revokedAt) return 'REVOKED';
-  if (account.expiresAt.getTime() <= now.getTime()) return 'EXPIRED';
-  if (account.expiresAt.getTime() <= now.getTime() + expiringSoonDays * day) return 'EXPIRING_SOON';
-  return 'ACTIVE';
-}
-
-function whereStatus(status: ServiceAccountStatus | null | undefined, now: Date, soonDays: number) {
-  const soon = new Date(now.getTime() + soonDays * day);
-  switch (status) {
-    case 'REVOKED':
-      return { revokedAt: { not: null } };
-    case 'EXPIRED':
-      return { revokedAt: null, expiresAt: { lte: now } };
-    case 'EXPIRING_SOON':
-      return { revokedAt: null, expiresAt: { gt: now, lte: soon } };
-    case 'ACTIVE':
-      // Every account whose token still works, those expiring soon included.
-      return { revokedAt: null, expiresAt: { gt: now } };
-    default:
-      return {};
-  }
-}
-
-function parseAccountId(value: unknown): number {
-  const text = String(value ?? '').trim();
-  if (!/^[1-9]\d{0,9}$/.test(text) || Number(text) > 2_147_483_647) {
-    throw new BadUserInputError('id: must be a positive integer service-account id', 'id');
-  }
-  return Number(text);
-}
-
-/** What GraphQL asks of a row (Pothos's `query`), so that a mutation reads its row once. */
-export type ServiceAccountQuery = { include?: Prisma.ServiceAccountInclude; select?: Prisma.ServiceAccountSelect };
 
 /**
  * Makes the account row and its token. Only the token's id (`jti`) is
@@ -111,22 +69,34 @@ async function issue(
 
 /** Creates a service account and answers its token, shown this once. */
 export async function createServiceAccount(ctx: ServiceContext, input: unknown, query: ServiceAccountQuery = {}) {
-  const admin = authorize(ctx.principal, 'manageServiceAccounts');
+  const admin = await authorizeNow(ctx, 'manageServiceAccounts');
   const data = parseInput(createInput(ctx.config.serviceAccounts.maxDays), input, 'input');
   const roles = [...new Set(data.roles ?? [Role.AUDITOR])].sort();
   authorizeGrant(admin, roles);
-  const { token, account } = await issue(
-    ctx,
-    admin,
-    { durationDays: data.durationDays, purpose: data.purpose, roles },
-    ctx.db,
-    query,
-  );
-  await recordAudit(ctx, {
-    action: 'service_account.created',
-    targetType: 'ServiceAccount',
-    targetId: account.id,
-    details: { tokenId: account.jti, purpose: account.purpose, roles, expiresAt: account.expiresAt.toISOString() },
+  const { token, account } = await ctx.db.$transaction(async (tx) => {
+    const issued = await issue(
+      ctx,
+      admin,
+      { durationDays: data.durationDays, purpose: data.purpose, roles },
+      tx as ServiceContext['db'],
+      query,
+    );
+    await recordAudit(
+      ctx,
+      {
+        action: 'service_account.created',
+        targetType: 'ServiceAccount',
+        targetId: issued.account.id,
+        details: {
+          tokenId: issued.account.jti,
+          purpose: data.purpose,
+          roles,
+          expiresAt: issued.account.expiresAt.toISOString(),
+        },
+      },
+      tx,
+    );
+    return issued;
   });
   return { token, serviceAccount: account };
 }
@@ -140,21 +110,30 @@ async function findAccount(ctx: ServiceContext, id: unknown) {
 
 /** Revokes an account's token: refused from the next request here, within a second everywhere. */
 export async function revokeServiceAccount(ctx: ServiceContext, id: unknown, query: ServiceAccountQuery = {}) {
-  const admin = authorize(ctx.principal, 'manageServiceAccounts');
+  const admin = await authorizeNow(ctx, 'manageServiceAccounts');
   const account = await findAccount(ctx, id);
   if (account.revokedAt) throw new ConflictError(`Service account ${account.id} is already revoked`);
-  const revoked = await ctx.db.serviceAccount.update({
-    ...(query as object),
-    where: { id: account.id },
-    data: { revokedAt: ctx.auth.now(), revokedById: admin.userId },
+  const revoked = await ctx.db.$transaction(async (tx) => {
+    const now = ctx.auth.now();
+    // Only one of two revocations at once wins; the other is told it came second.
+    const { count } = await tx.serviceAccount.updateMany({
+      where: { id: account.id, revokedAt: null },
+      data: { revokedAt: now, revokedById: admin.userId, statusChangedAt: now },
+    });
+    if (count === 0) throw new ConflictError(`Service account ${account.id} is already revoked`);
+    await recordAudit(
+      ctx,
+      {
+        action: 'service_account.revoked',
+        targetType: 'ServiceAccount',
+        targetId: account.id,
+        details: { tokenId: account.jti, purpose: account.purpose },
+      },
+      tx,
+    );
+    return tx.serviceAccount.findUniqueOrThrow({ ...(query as object), where: { id: account.id } });
   });
   ctx.auth.revocations.revoke(revoked.jti, revoked.expiresAt);
-  await recordAudit(ctx, {
-    action: 'service_account.revoked',
-    targetType: 'ServiceAccount',
-    targetId: revoked.id,
-    details: { tokenId: revoked.jti, purpose: revoked.purpose },
-  });
   return revoked;
 }
 
@@ -169,39 +148,58 @@ export async function rotateServiceAccount(
   days: unknown,
   query: ServiceAccountQuery = {},
 ) {
-  const admin = authorize(ctx.principal, 'manageServiceAccounts');
+  const admin = await authorizeNow(ctx, 'manageServiceAccounts');
   const durationDaysValue = parseInput(durationDays(ctx.config.serviceAccounts.maxDays), days, 'durationDays');
   const old = await findAccount(ctx, id);
   if (old.revokedAt) throw new ConflictError(`Service account ${old.id} is revoked: create a new one instead`);
+  if (old.suspendedAt) throw new ConflictError(`Service account ${old.id} is suspended: transfer it first`);
   const roles = old.roles.map((r) => r.role).sort();
   authorizeGrant(admin, roles);
-  const { token, account } = await ctx.db.$transaction(async (tx) => {
-    const issued = await issue(
-      ctx,
-      admin,
-      { durationDays: durationDaysValue, purpose: old.purpose, roles, rotatedFromId: old.id },
-      tx as ServiceContext['db'],
-      query,
-    );
-    await tx.serviceAccount.update({
-      where: { id: old.id },
-      data: { revokedAt: ctx.auth.now(), revokedById: admin.userId },
+  let rotated: Awaited<ReturnType<typeof issue>>;
+  try {
+    rotated = await ctx.db.$transaction(async (tx) => {
+      const now = ctx.auth.now();
+      // Two rotations of one account at once: the first revokes it, the second finds it revoked.
+      const { count } = await tx.serviceAccount.updateMany({
+        where: { id: old.id, revokedAt: null, suspendedAt: null },
+        data: { revokedAt: now, revokedById: admin.userId, statusChangedAt: now },
+      });
+      if (count === 0) throw new ConflictError(`Service account ${old.id} was revoked or rotated meanwhile`);
+      const issued = await issue(
+        ctx,
+        admin,
+        { durationDays: durationDaysValue, purpose: old.purpose, roles, rotatedFromId: old.id },
+        tx as ServiceContext['db'],
+        query,
+      );
+      await recordAudit(
+        ctx,
+        {
+          action: 'service_account.rotated',
+          targetType: 'ServiceAccount',
+          targetId: old.id,
+          details: { fromId: old.id, toId: issued.account.id, fromTokenId: old.jti, toTokenId: issued.account.jti },
+        },
+        tx,
+      );
+      await recordAudit(
+        ctx,
+        {
+          action: 'service_account.created',
+          targetType: 'ServiceAccount',
+          targetId: issued.account.id,
+          details: { tokenId: issued.account.jti, purpose: old.purpose, roles, rotatedFromId: old.id },
+        },
+        tx,
+      );
+      return issued;
     });
-    return issued;
-  });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new ConflictError(`Service account ${old.id} was rotated meanwhile`);
+    throw error;
+  }
   ctx.auth.revocations.revoke(old.jti, old.expiresAt);
-  await recordAudit(ctx, {
-    action: 'service_account.rotated',
-    targetType: 'ServiceAccount',
-    targetId: old.id,
-    details: { fromId: old.id, toId: account.id, fromTokenId: old.jti, toTokenId: account.jti },
-  });
-  await recordAudit(ctx, {
-    action: 'service_account.created',
-    targetType: 'ServiceAccount',
-    targetId: account.id,
-    details: { tokenId: account.jti, purpose: account.purpose, roles, rotatedFromId: old.id },
-  });
+  const { token, account } = rotated;
   return { token, serviceAccount: account };
 }
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { recordAudit } from '../audit/writer.ts';
+import { recordAudit, writeAudit } from '../audit/writer.ts';
 import { decoyHash, verifyPassword } from '../auth/password.ts';
 import type { ServiceContext } from '../context.ts';
 import type { Role } from '../db/types.ts';
@@ -66,13 +66,28 @@ export async function login(ctx: ServiceContext, input: unknown): Promise<LoginR
     roles,
     expiresAt: new Date(now.getTime() + ctx.auth.sessionTimeoutMs),
   });
-  await ctx.db.user.update({ where: { id: user.id }, data: { lastLoginAt: now } });
-  await recordAudit(ctx, {
-    action: 'auth.login.succeeded',
-    actor: { type: 'USER', userId: user.id, label: user.userName },
-    targetType: 'User',
-    targetId: user.id,
-    details: { tokenId: signed.tokenId, roles, expiresAt: signed.expiresAt.toISOString() },
-  });
+  // The token is answered only once its session, and the event, are stored.
+  await ctx.db.$transaction([
+    ctx.db.user.update({ where: { id: user.id }, data: { lastLoginAt: now } }),
+    ctx.db.session.create({
+      data: {
+        id: signed.tokenId,
+        userId: user.id,
+        createdAt: now,
+        expiresAt: signed.expiresAt,
+        clientIp: ctx.clientIp,
+        userAgent: ctx.request?.headers.get('user-agent')?.slice(0, 300) ?? null,
+      },
+    }),
+    writeAudit(ctx.db, {
+      action: 'auth.login.succeeded',
+      actor: { type: 'USER', userId: user.id, label: user.userName },
+      targetType: 'User',
+      targetId: user.id,
+      details: { tokenId: signed.tokenId, roles, expiresAt: signed.expiresAt.toISOString() },
+      clientIp: ctx.clientIp,
+      requestId: ctx.requestId,
+    }),
+  ]);
   return { token: signed.token, expiresAt: signed.expiresAt, user: { id: user.id, userName: user.userName }, roles };
 }

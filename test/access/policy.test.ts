@@ -42,6 +42,17 @@ const expected: Record<Rule, { role: string; kind: Principal['kind']; allowed: b
     { role: 'ADMINISTRATOR', kind: 'serviceAccount', allowed: true },
     { role: 'AUDITOR', kind: 'user', allowed: false },
   ],
+  readPersonalData: [
+    { role: 'ADMINISTRATOR', kind: 'user', allowed: true },
+    { role: 'ADMINISTRATOR', kind: 'serviceAccount', allowed: true },
+    { role: 'AUDITOR', kind: 'user', allowed: false },
+    { role: 'ISSUE_MANAGER', kind: 'serviceAccount', allowed: false },
+  ],
+  ownSessions: [
+    { role: 'AUDITOR', kind: 'user', allowed: true },
+    { role: 'ADMINISTRATOR', kind: 'serviceAccount', allowed: false },
+    { role: 'NONE', kind: 'user', allowed: true },
+  ],
 };
 
 describe('the access policy', () => {

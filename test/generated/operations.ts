@@ -123,7 +123,9 @@ export type ServiceAccountStatus =
   /** The token works but expires within SERVICE_ACCOUNT_EXPIRING_SOON_DAYS. */
   | 'EXPIRING_SOON'
   /** An administrator revoked the token. */
-  | 'REVOKED';
+  | 'REVOKED'
+  /** The token is refused: its creator was deactivated or lost a role it carries. Transfer it to make it work again. */
+  | 'SUSPENDED';
 
 export type LoginMutationVariables = Exact<{
   userName: string;
@@ -131,7 +133,7 @@ export type LoginMutationVariables = Exact<{
 }>;
 
 
-export type LoginMutation = { login: { token: string, expiresAt: string, user: { id: string, userName: string, roles: Array<Role> } } };
+export type LoginMutation = { login: { token: string, expiresAt: string, user: { id: string, userName: string, roles: Array<Role> | null } } };
 
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 

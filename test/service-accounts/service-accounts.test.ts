@@ -197,6 +197,8 @@ describe.each(testProviders)('service accounts on %s', (provider) => {
     } finally {
       app.clock.now = saved;
     }
+    // Refused tokens are audited in batches: written at the next flush.
+    await app.auth.audits.flush();
     await expect
       .poll(() =>
         app.db.auditEvent.count({
