@@ -104,4 +104,73 @@ describe.runIf(haveBrowser)('the admin console in Chromium', () => {
     await page.getByRole('heading', { name: 'Not authorized' }).waitFor();
     expect(await page.locator('#view').textContent()).toContain('requires the ADMINISTRATOR role');
   });
+
+  it('shows sessions, ends one, transfers a suspended account, and signs out on the server', async () => {
+    const api = async (query: string, token: string, variables: Record<string, unknown> = {}) =>
+      (
+        await fetch(`${server.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ query, variables }),
+        })
+      ).json();
+    const login = async (userName: string, password: string) =>
+      (
+        await (
+          await fetch(`${server.url}/api/authentication/login`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ userName, password }),
+          })
+        ).json()
+      ).auth_token as string;
+    const root = await login(admin.ADMIN_USERNAME, admin.ADMIN_PASSWORD);
+    const created = await api(
+      'mutation { createUser(input: { userName: "leaving.admin", password: "a long leaving password", roles: [ADMINISTRATOR] }) { id } }',
+      root,
+    );
+    const leaving = await login('leaving.admin', 'a long leaving password');
+    const account = await api(
+      'mutation { createServiceAccount(input: { durationDays: 7, purpose: "Left behind by a leaver" }) { token } }',
+      leaving,
+    );
+    const token = account.data.createServiceAccount.token as string;
+    await api('mutation ($id: ID!) { deactivateUser(id: $id) { id } }', root, { id: created.data.createUser.id });
+    expect((await getAll(token)).status).toBe(401);
+
+    await page.getByRole('navigation', { name: 'User menu' }).getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('User name').fill(admin.ADMIN_USERNAME);
+    await page.getByLabel('Password').fill(admin.ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Service Accounts' }).waitFor();
+    const browserToken = await page.evaluate(() => sessionStorage.getItem('grc-admin-token'));
+
+    await page.getByLabel('Status').selectOption('SUSPENDED');
+    const row = page.locator('tr', { hasText: 'Left behind by a leaver' });
+    await row.waitFor();
+    expect(await row.textContent()).toMatch(/suspended.*its creator was deactivated/s);
+    page.once('dialog', (dialog) => void dialog.accept());
+    await row.getByRole('button', { name: 'Transfer to me' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('works again');
+    expect((await getAll(token)).status).toBe(200);
+
+    await page.getByRole('link', { name: 'Sessions' }).click();
+    await page.getByRole('heading', { name: 'Sessions', exact: true }).waitFor();
+    const own = page.locator('table').first();
+    await expect.poll(() => own.locator('tbody tr').count()).toBeGreaterThanOrEqual(2);
+    expect(await own.textContent()).toContain('(this session)');
+    await page.screenshot({ path: join(artifacts, 'admin-sessions.png'), fullPage: true });
+    // End the session made over the API above: its token is refused from then on.
+    const other = own.locator('tbody tr', { hasNot: page.getByText('(this session)') }).first();
+    await other.getByRole('button', { name: 'End' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('session has ended');
+    await expect
+      .poll(async () => (await api('{ me { userName } }', root)).errors?.[0]?.extensions?.code ?? 'OK')
+      .toBe('UNAUTHENTICATED');
+
+    await page.getByRole('navigation', { name: 'User menu' }).getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('User name').waitFor();
+    const after = await api('{ me { userName } }', browserToken ?? '');
+    expect(after.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
 });

@@ -3,7 +3,9 @@
 
 import { graphql, TOKEN_KEY } from './api.js';
 import { auditView } from './audit.js';
+import { createView, showToken } from './create.js';
 import { expiresIn, h, say, show, when } from './dom.js';
+import { sessionsView } from './sessions.js';
 
 let me = null;
 
@@ -54,8 +56,12 @@ async function loadMe() {
   return me;
 }
 
-const accountFields = `id tokenId purpose roles status createdAt expiresAt expiresInDays revokedAt lastUsedAt
-  lastClientAddress useCount createdBy { userName } revokedBy { userName }`;
+const accountFields = `id tokenId purpose roles status suspendedReason createdAt expiresAt expiresInDays revokedAt
+  lastUsedAt lastClientAddress useCount createdBy { userName } revokedBy { userName }`;
+const suspendedWhy = {
+  creator_deactivated: 'its creator was deactivated',
+  creator_role_removed: 'its creator lost a role it carries',
+};
 
 async function listView() {
   const filter = new URLSearchParams(location.hash.split('?')[1] ?? '').get('status') ?? '';
@@ -73,6 +79,7 @@ async function listView() {
       ['EXPIRING_SOON', 'Expiring soon'],
       ['EXPIRED', 'Expired'],
       ['REVOKED', 'Revoked'],
+      ['SUSPENDED', 'Suspended'],
     ].map(([value, label]) => h('option', { value, selected: value === filter }, label)),
   );
   const data = await graphql(
@@ -92,12 +99,20 @@ async function listView() {
       h('td', {}, when(a.expiresAt), h('br'), h('small', {}, expiresIn(a.expiresAt))),
       h('td', {}, when(a.lastUsedAt), a.lastClientAddress ? h('small', {}, ` from ${a.lastClientAddress}`) : null),
       h('td', {}, String(a.useCount)),
-      h('td', {}, h('span', { class: `badge ${a.status}` }, a.status.replace('_', ' ').toLowerCase())),
+      h(
+        'td',
+        {},
+        h('span', { class: `badge ${a.status}` }, a.status.replace('_', ' ').toLowerCase()),
+        a.suspendedReason ? h('small', {}, ` (${suspendedWhy[a.suspendedReason] ?? a.suspendedReason})`) : null,
+      ),
       h(
         'td',
         { class: 'actions' },
         h('a', { href: `#/service-accounts/${a.id}/audit` }, 'Audit trail'),
-        a.status === 'REVOKED'
+        a.status === 'SUSPENDED'
+          ? h('button', { type: 'button', class: 'secondary', onclick: () => transfer(a) }, 'Transfer to me')
+          : null,
+        a.status === 'REVOKED' || a.status === 'SUSPENDED'
           ? null
           : h('button', { type: 'button', class: 'secondary', onclick: () => rotate(a) }, 'Rotate'),
         a.status === 'REVOKED'
@@ -147,6 +162,22 @@ async function revoke(account) {
   }
 }
 
+async function transfer(account) {
+  if (!confirm(`Take over “${account.purpose}”? Its token works again, on your authority.`)) return;
+  try {
+    const { users } = await graphql('{ users { id userName } }');
+    const self = users.find((u) => u.userName === me.userName);
+    await graphql('mutation ($id: ID!, $to: ID!) { transferServiceAccount(id: $id, toUserId: $to) { id } }', {
+      id: account.id,
+      to: self?.id,
+    });
+    await listView();
+    say(`“${account.purpose}” is yours now, and works again.`);
+  } catch (error) {
+    say(error.message, true);
+  }
+}
+
 async function rotate(account) {
   const answer = prompt(
     `Rotate “${account.purpose}”: the old token stops at once. Days until the new one expires:`,
@@ -164,91 +195,13 @@ async function rotate(account) {
   }
 }
 
-function showToken(created, title) {
-  const text = h('textarea', { id: 'new-token', readonly: true, rows: 4, 'aria-describedby': 'token-warning' });
-  text.value = created.token;
-  const copy = h(
-    'button',
-    {
-      type: 'button',
-      onclick: async () => {
-        text.select();
-        try {
-          await navigator.clipboard.writeText(created.token);
-          say('Token copied to the clipboard.');
-        } catch {
-          say('Select the token and copy it with your keyboard.');
-        }
-      },
-    },
-    'Copy token',
-  );
-  show(
-    title,
-    h(
-      'div',
-      { class: 'token' },
-      h('p', { id: 'token-warning', class: 'warning' }, 'Copy this token now. It will not be shown again.'),
-      h(
-        'label',
-        { for: 'new-token' },
-        `Token for “${created.serviceAccount.purpose}” (expires ${when(created.serviceAccount.expiresAt)})`,
-        text,
-      ),
-      h('div', { class: 'actions' }, copy, h('a', { href: '#/service-accounts' }, 'Back to the list')),
-    ),
-  );
-  text.focus();
-  text.select();
-}
-
-async function createView() {
-  const days = h('input', {
-    id: 'durationDays',
-    name: 'durationDays',
-    type: 'number',
-    min: 1,
-    step: 1,
-    value: 90,
-    required: true,
-  });
-  const purpose = h('input', { id: 'purpose', name: 'purpose', minlength: 3, maxlength: 500, required: true });
-  const roles = ['AUDITOR', 'ISSUE_MANAGER', 'ADMINISTRATOR'].map((role) =>
-    h('label', {}, h('input', { type: 'checkbox', name: 'roles', value: role, checked: role === 'AUDITOR' }), role),
-  );
-  const form = h(
-    'form',
-    {
-      onsubmit: async (event) => {
-        event.preventDefault();
-        const chosen = [...form.querySelectorAll('input[name=roles]:checked')].map((i) => i.value);
-        try {
-          const data = await graphql(
-            `mutation ($input: CreateServiceAccountInput!) { createServiceAccount(input: $input) { token serviceAccount { id purpose expiresAt } } }`,
-            { input: { durationDays: Number(days.value), purpose: purpose.value, roles: chosen } },
-          );
-          say('');
-          showToken(data.createServiceAccount, 'Service account created');
-        } catch (error) {
-          say(error.message, true);
-        }
-      },
-    },
-    h('label', { for: 'durationDays' }, 'Duration in days', days),
-    h('label', { for: 'purpose' }, 'Purpose (what the token is for)', purpose),
-    h('fieldset', {}, h('legend', {}, 'Roles of the token'), ...roles),
-    h('button', { type: 'submit' }, 'Create'),
-  );
-  show('Create New Service Account', form);
-  days.focus();
-}
-
 async function route() {
   const hash = location.hash || '#/service-accounts';
   if (!sessionStorage.getItem(TOKEN_KEY) || hash.startsWith('#/sign-in')) return signInView();
   try {
     if (!me) await loadMe();
     if (!me.roles.includes('ADMINISTRATOR')) {
+      if (hash.startsWith('#/sessions')) return await sessionsView(false);
       return show(
         'Not authorized',
         h(
@@ -258,6 +211,7 @@ async function route() {
         ),
       );
     }
+    if (hash.startsWith('#/sessions')) return await sessionsView(true);
     const audit = /^#\/service-accounts\/(\d+)\/audit$/.exec(hash);
     if (audit) return await auditView(audit[1]);
     if (hash.startsWith('#/service-accounts/new')) return await createView();
@@ -267,7 +221,9 @@ async function route() {
   }
 }
 
-document.getElementById('sign-out').addEventListener('click', () => {
+document.getElementById('sign-out').addEventListener('click', async () => {
+  // The session ends on the server too: its token is refused from now on.
+  await graphql('mutation { logout }').catch(() => {});
   sessionStorage.removeItem(TOKEN_KEY);
   me = null;
   location.hash = '#/sign-in';
