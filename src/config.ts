@@ -2,6 +2,7 @@ import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { sqlitePath } from './db/client.ts';
 import { defaultDatabaseUrl, type Provider, providerOf } from './db/provider.ts';
+import { password } from './users/input.ts';
 
 /** Raised when the environment does not describe a valid configuration. */
 export class ConfigError extends Error {
@@ -59,7 +60,8 @@ const environment = z.object({
   MIGRATE_ON_START: booleanString.default(true),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
   ADMIN_USERNAME: z.string().trim().min(1).max(100).optional(),
-  ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(1024).optional(),
+  // The one password rule of every path that sets a password.
+  ADMIN_PASSWORD: password.optional(),
   SESSION_TIMEOUT_MINUTES: integer(1, 7 * 24 * 60).default(60),
   JWT_ISSUER: z.string().trim().min(1).default('grc-api'),
   JWT_AUDIENCE: z.string().trim().min(1).default('grc-api'),

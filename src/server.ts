@@ -12,6 +12,7 @@ import { type Metrics, metricsRoutes } from './http/metrics.ts';
 import { clientAddressOf, factsOf, type NodeServerContext, useRequestFacts } from './http/request-facts.ts';
 import { routeLabeler, useRoutes } from './http/router.ts';
 import { useHttpLimits } from './http/use-http-limits.ts';
+import { useIdempotency } from './http/use-idempotency.ts';
 import { useRateLimit } from './http/use-rate-limit.ts';
 import { useRequestLog } from './http/use-request-log.ts';
 import { useSecurityHeaders } from './http/use-security-headers.ts';
@@ -108,6 +109,7 @@ export function createServer({ config, db, log, auth, metrics }: ServerDependenc
         exempt: ['/healthz', '/readyz'],
       }),
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
+      useIdempotency({ db, log, principalOf: auth.identify, now: auth.now }),
       ...useArmor(config.graphql),
       ...(config.viewApis ? [] : useDiscoverability()),
       useErrorCodes(),

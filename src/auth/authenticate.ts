@@ -82,3 +82,23 @@ export function createAuthenticator({ tokens, log, check, onRefused }: Authentic
     return principalOf(claims);
   };
 }
+
+/**
+ * The principal of a request's bearer token, or null, without refusing,
+ * logging or auditing anything: for plumbing that only needs to know who
+ * is calling (keys of idempotent writes). `authenticate` still decides.
+ */
+export function createIdentifier({ tokens, check }: Pick<AuthenticatorOptions, 'tokens' | 'check'>) {
+  return async function identify(request: Request): Promise<Principal | null> {
+    const header = request.headers.get('authorization');
+    if (header === null || header.length > maxHeaderLength) return null;
+    const match = bearer.exec(header.trim());
+    if (!match?.[1]) return null;
+    try {
+      const claims = await tokens.verify(match[1]);
+      return check?.(claims) ? null : principalOf(claims);
+    } catch {
+      return null;
+    }
+  };
+}

@@ -4,7 +4,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import { clientAddressOf, requestIdOf } from '../http/request-facts.ts';
 import type { Logger } from '../logger.ts';
-import { createAuthenticator, principalOf, type RefusalReason } from './authenticate.ts';
+import { createAuthenticator, createIdentifier, principalOf, type RefusalReason } from './authenticate.ts';
 import { KeyStore } from './keys.ts';
 import { LoginThrottle } from './login-throttle.ts';
 import { RevocationList } from './revocations.ts';
@@ -21,6 +21,8 @@ export interface Auth {
   /** Audit events that come in floods (refused tokens, refusals of a role), written in batches. */
   audits: AuditBatch;
   authenticate: ReturnType<typeof createAuthenticator>;
+  /** Who a request's token names, or null; refuses, logs and audits nothing (see `authenticate`). */
+  identify: ReturnType<typeof createIdentifier>;
   sessionTimeoutMs: number;
   now: () => Date;
   /** Told of each refused token or failed login, by reason (for metrics). */
@@ -105,6 +107,7 @@ export async function createAuth(config: Config, log: Logger, db: Db, options: A
         audits.add(key, entry, now());
       },
     }),
+    identify: createIdentifier({ tokens, check: (claims) => revocations.refusalOf(claims) }),
     onFailure,
     sessionTimeoutMs: config.auth.sessionTimeoutMinutes * 60_000,
     now,

@@ -25,22 +25,26 @@ export async function ensureFirstAdministrator(
 ): Promise<boolean> {
   if ((await db.user.count()) > 0) return false;
   const password = admin.password ?? randomPassword();
+  const passwordHash = await hashPassword(password);
   try {
-    const user = await db.user.create({
-      data: {
-        userName: admin.userName,
-        userNameKey: admin.userName.toLowerCase(),
-        displayName: 'Administrator',
-        passwordHash: await hashPassword(password),
-        roles: { create: [{ role: Role.ADMINISTRATOR }] },
-      },
-    });
-    await writeAudit(db, {
-      actor: { type: 'SYSTEM' },
-      action: 'user.created',
-      targetType: 'User',
-      targetId: user.id,
-      details: { userName: user.userName, roles: [Role.ADMINISTRATOR], bootstrap: true },
+    // The user and its audit event commit together, or neither does.
+    await db.$transaction(async (tx) => {
+      const user = await tx.user.create({
+        data: {
+          userName: admin.userName,
+          userNameKey: admin.userName.toLowerCase(),
+          displayName: 'Administrator',
+          passwordHash,
+          roles: { create: [{ role: Role.ADMINISTRATOR }] },
+        },
+      });
+      await writeAudit(tx, {
+        actor: { type: 'SYSTEM' },
+        action: 'user.created',
+        targetType: 'User',
+        targetId: user.id,
+        details: { userName: user.userName, roles: [Role.ADMINISTRATOR], bootstrap: true },
+      });
     });
   } catch (error) {
     if (isUniqueViolation(error)) return false;
