@@ -25,7 +25,8 @@ export const password = string()
   .min(12, 'must be at least 12 characters')
   .max(1024, 'must be at most 1024 characters')
   .refine(
-    (p) => !commonPasswords().has(p.toLowerCase()),
+    // Only a password of allowed length is looked up: one problem at a time.
+    (p) => p.length < 12 || p.length > 1024 || !commonPasswords().has(p.toLowerCase()),
     'is too common: choose one that is not on lists of leaked passwords',
   );
 
