@@ -12,7 +12,7 @@ import { type Metrics, metricsRoutes } from './http/metrics.ts';
 import { clientAddressOf, factsOf, type NodeServerContext, useRequestFacts } from './http/request-facts.ts';
 import { routeLabeler, useRoutes } from './http/router.ts';
 import { useHttpLimits } from './http/use-http-limits.ts';
-import { useRateLimit } from './http/use-rate-limit.ts';
+import { bearerTokenId, useRateLimit } from './http/use-rate-limit.ts';
 import { useRequestLog } from './http/use-request-log.ts';
 import { useSecurityHeaders } from './http/use-security-headers.ts';
 import type { Logger } from './logger.ts';
@@ -98,6 +98,8 @@ export function createServer({ config, db, log, auth, metrics }: ServerDependenc
       useRateLimit({
         perMinute: config.http.rateLimitPerMinute,
         clientIp: clientAddressOf,
+        identify: bearerTokenId(auth.tokens),
+        now: () => auth.now().getTime(),
         exempt: ['/healthz', '/readyz'],
       }),
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
