@@ -19,6 +19,7 @@ import type { Logger } from './logger.ts';
 import { useArmor } from './plugins/use-armor.ts';
 import { useDiscoverability } from './plugins/use-discoverability.ts';
 import { useErrorCodes } from './plugins/use-error-codes.ts';
+import { auditRoutes } from './rest/audit.ts';
 import { authRoutes } from './rest/authentication.ts';
 import { issueRoutes } from './rest/issues.ts';
 import type { RestKit } from './rest/respond.ts';
@@ -66,7 +67,12 @@ export function createServer({ config, db, log, auth, metrics }: ServerDependenc
   };
   const kit: RestKit = { contextFor, log };
   // The public API, as the OpenAPI document describes it.
-  const apiRoutes = [...healthRoutes(config, db), ...authRoutes(kit, auth.keys), ...issueRoutes(kit)];
+  const apiRoutes = [
+    ...healthRoutes(config, db),
+    ...authRoutes(kit, auth.keys),
+    ...issueRoutes(kit),
+    ...auditRoutes(kit),
+  ];
   const routes = [
     ...apiRoutes,
     ...adminRoutes(),
