@@ -1,7 +1,9 @@
+import { isIPv4, isIPv6 } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { sqlitePath } from './db/client.ts';
 import { defaultDatabaseUrl, type Provider, providerOf } from './db/provider.ts';
+import type { ProxyRange, TrustProxy } from './http/request-facts.ts';
 import { password } from './users/input.ts';
 
 /** Raised when the environment does not describe a valid configuration. */
@@ -30,6 +32,38 @@ const integer = (min: number, max: number) =>
     .regex(/^-?\d{1,15}$/, 'must be an integer')
     .transform(Number)
     .pipe(z.number().min(min).max(max));
+
+/** One proxy address or CIDR range (`10.0.0.0/8`, `fd00::/8`), or undefined when it is neither. */
+function proxyRange(text: string): ProxyRange | undefined {
+  const [address = '', prefix, ...rest] = text.split('/');
+  const family = isIPv4(address) ? 'ipv4' : isIPv6(address) ? 'ipv6' : undefined;
+  if (!family || rest.length > 0) return undefined;
+  const bits = family === 'ipv4' ? 32 : 128;
+  if (prefix === undefined) return { address, prefix: bits, family };
+  if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > bits) return undefined;
+  return { address, prefix: Number(prefix), family };
+}
+
+/** `false`, `true` (one proxy hop, whatever connects) or a comma-separated list of proxy addresses and CIDR ranges. */
+const trustProxy = z
+  .string()
+  .trim()
+  .superRefine((v, ctx) => {
+    if (['true', 'false', '1', '0', 'yes', 'no'].includes(v.toLowerCase())) return;
+    const bad = v.split(',').filter((entry) => !proxyRange(entry.trim()));
+    if (bad.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be true, false or a comma-separated list of proxy IP addresses or CIDR ranges (not ${bad.map((b) => JSON.stringify(b.trim())).join(', ')})`,
+      });
+    }
+  })
+  .transform((v): TrustProxy => {
+    const lower = v.toLowerCase();
+    if (['true', '1', 'yes'].includes(lower)) return true;
+    if (['false', '0', 'no'].includes(lower)) return false;
+    return v.split(',').map((entry) => proxyRange(entry.trim()) as ProxyRange);
+  });
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -92,7 +126,7 @@ const environment = z.object({
     ),
   RATE_LIMIT_PER_MINUTE: integer(0, 1_000_000).default(600),
   METRICS_ENABLED: booleanString.default(false),
-  TRUST_PROXY: booleanString.default(false),
+  TRUST_PROXY: trustProxy.default(false),
 });
 
 export type Environment = Record<string, string | undefined>;
@@ -139,8 +173,11 @@ export interface Config {
   };
   /** Whether `GET /metrics` (Prometheus) is served. */
   metricsEnabled: boolean;
-  /** Whether the client address is taken from `X-Forwarded-For` (behind a trusted proxy). */
-  trustProxy: boolean;
+  /**
+   * Whose `X-Forwarded-For` gives the client address: nobody, whatever connects (one hop),
+   * or the listed proxies.
+   */
+  trustProxy: TrustProxy;
   /** graphql-armor limits on every operation. */
   graphql: { maxDepth: number; maxAliases: number; maxDirectives: number; maxTokens: number; maxCost: number };
   serviceAccounts: {

@@ -13,13 +13,14 @@ import { clientAddressOf, factsOf, type NodeServerContext, useRequestFacts } fro
 import { routeLabeler, useRoutes } from './http/router.ts';
 import { useHttpLimits } from './http/use-http-limits.ts';
 import { useIdempotency } from './http/use-idempotency.ts';
-import { useRateLimit } from './http/use-rate-limit.ts';
+import { bearerTokenId, useRateLimit } from './http/use-rate-limit.ts';
 import { useRequestLog } from './http/use-request-log.ts';
 import { useSecurityHeaders } from './http/use-security-headers.ts';
 import type { Logger } from './logger.ts';
 import { useArmor } from './plugins/use-armor.ts';
 import { useDiscoverability } from './plugins/use-discoverability.ts';
 import { useErrorCodes } from './plugins/use-error-codes.ts';
+import { auditRoutes } from './rest/audit.ts';
 import { authRoutes } from './rest/authentication.ts';
 import { issueRoutes } from './rest/issues.ts';
 import type { RestKit } from './rest/respond.ts';
@@ -74,6 +75,7 @@ export function createServer({ config, db, log, auth, metrics }: ServerDependenc
     ...authRoutes(kit, auth.keys),
     ...sessionRoutes(kit),
     ...issueRoutes(kit),
+    ...auditRoutes(kit),
   ];
   const routes = [
     ...apiRoutes,
@@ -106,6 +108,8 @@ export function createServer({ config, db, log, auth, metrics }: ServerDependenc
       useRateLimit({
         perMinute: config.http.rateLimitPerMinute,
         clientIp: clientAddressOf,
+        identify: bearerTokenId(auth.tokens),
+        now: () => auth.now().getTime(),
         exempt: ['/healthz', '/readyz'],
       }),
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),

@@ -199,6 +199,37 @@ describe('strict parsing', () => {
     expect(problemsOf({ PORT: value })).toEqual([expect.stringMatching(/^PORT: /)]);
   });
 
+  it.each([
+    ['true', true],
+    ['no', false],
+    ['127.0.0.1', [{ address: '127.0.0.1', prefix: 32, family: 'ipv4' }]],
+    [
+      '10.0.0.0/8, ::1 ,fd00::/8',
+      [
+        { address: '10.0.0.0', prefix: 8, family: 'ipv4' },
+        { address: '::1', prefix: 128, family: 'ipv6' },
+        { address: 'fd00::', prefix: 8, family: 'ipv6' },
+      ],
+    ],
+  ])('reads TRUST_PROXY=%j', (value, expected) => {
+    expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toEqual(expected);
+  });
+
+  it.each([
+    'maybe',
+    '10.0.0.0/33',
+    '::1/129',
+    '10.0.0.0/',
+    '10.0.0/8',
+    '10.0.0.1,',
+    'fd00::/8/1',
+    'localhost',
+    '10.0.0.0/08x',
+  ])('refuses TRUST_PROXY=%j, naming the entry', (value) => {
+    const problems = problemsOf({ TRUST_PROXY: value });
+    expect(problems).toEqual([expect.stringMatching(/^TRUST_PROXY: must be true, false or a comma-separated list/)]);
+  });
+
   it('refuses a file: URL without a file', () => {
     expect(problemsOf({ DATABASE_URL: 'file:' })).toEqual([expect.stringMatching(/^DATABASE_URL: /)]);
   });

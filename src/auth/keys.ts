@@ -160,7 +160,9 @@ export interface KeyStoreOptions {
 /**
  * The server's signing key and the public keys it accepts. Keys come from
  * configuration or from the key file; a key file rotated while the server
- * runs is picked up when a token names a key id not yet known.
+ * runs is picked up when a token names a key id not yet known, and a key
+ * removed from it stops verifying (cached tokens included) at the next
+ * {@link KeyStore.refreshIfChanged}.
  */
 export class KeyStore {
   #keys: LoadedKey[] = [];
@@ -217,6 +219,11 @@ export class KeyStore {
       found = this.#keys.find((k) => k.kid === kid);
     }
     return found && { key: found.publicKey, alg: found.alg };
+  }
+
+  /** Whether a key with this id verifies tokens now (no reload: cheap enough for every request). */
+  has(kid: string): boolean {
+    return this.#keys.some((k) => k.kid === kid);
   }
 
   /**

@@ -16,33 +16,55 @@ export interface LoginThrottleOptions {
   threshold: number;
   /** First refusal, doubled with each further failure up to 15 minutes. */
   lockoutSeconds: number;
+  /** What each failure past a counter's start adds to the delay. @default 250 */
+  delayStepMs?: number;
+  /** The longest delay of an attempt: a delay slows guessing down, it never blocks. @default 2000 */
+  maxDelayMs?: number;
   now?: () => number;
 }
 
 export type ThrottleDecision = { refuseForSeconds: number } | { delayMs: number };
 
+/** One counter of failures: where its delays start, and where it refuses (never, for the user-wide one). */
+interface Counter {
+  key: string;
+  /** Failures from which each attempt is slowed down. */
+  delayFrom: number;
+  /** Failures at which attempts are refused; undefined: never refused, only slowed. */
+  refuseAt: number | undefined;
+}
+
 /**
- * Slows down, then refuses, repeated failed logins. Three counters:
- * - user name + address: `threshold` failures lock that pair out;
- * - user name from anywhere: 4 × `threshold` (a distributed guess of one
- *   account), so one attacker cannot lock the real user out from their own address;
- * - address, any user name: 10 × `threshold` (password spraying).
+ * Slows down, then refuses, repeated failed logins (the OWASP authentication
+ * cheat sheet's account lockout). Three counters:
+ * - user name + address: `threshold` failures lock that pair out; the last
+ *   two before are slowed;
+ * - user name from anywhere: from 2 × `threshold` failures every attempt is
+ *   slowed, up to `maxDelayMs`, and never refused, so failures from many
+ *   addresses can slow a user down but never lock them out of an address
+ *   that has not failed;
+ * - address, any user name (password spraying): slowed from 2 × `threshold`
+ *   failures, more with each, and refused at 10 × `threshold`.
  * Kept in memory: losing it on restart only resets the counters.
  */
 export class LoginThrottle {
   readonly #entries = new Map<string, Entry>();
   readonly #now: () => number;
+  readonly #step: number;
+  readonly #maxDelay: number;
 
   constructor(private readonly options: LoginThrottleOptions) {
     this.#now = options.now ?? Date.now;
+    this.#step = options.delayStepMs ?? 250;
+    this.#maxDelay = options.maxDelayMs ?? 2000;
   }
 
-  #keys(userKey: string, address: string): [string, number][] {
+  #counters(userKey: string, address: string): Counter[] {
     const t = this.options.threshold;
     return [
-      [`pair:${userKey}\u0000${address}`, t],
-      [`user:${userKey}`, 4 * t],
-      [`addr:${address}`, 10 * t],
+      { key: `pair:${userKey}\u0000${address}`, delayFrom: t - 2, refuseAt: t },
+      { key: `user:${userKey}`, delayFrom: 2 * t, refuseAt: undefined },
+      { key: `addr:${address}`, delayFrom: 2 * t, refuseAt: 10 * t },
     ];
   }
 
@@ -59,25 +81,24 @@ export class LoginThrottle {
   check(userKey: string, address: string): ThrottleDecision {
     const now = this.#now();
     let delayMs = 0;
-    for (const [key, limit] of this.#keys(userKey, address)) {
+    for (const { key, delayFrom } of this.#counters(userKey, address)) {
       const entry = this.#get(key, now);
       if (!entry) continue;
       if (entry.lockedUntil > now) return { refuseForSeconds: Math.ceil((entry.lockedUntil - now) / 1000) };
-      // The last two attempts before a lock-out are slowed down.
-      if (entry.failures >= limit - 2) delayMs = Math.max(delayMs, 250 * (entry.failures - limit + 3));
+      if (entry.failures >= delayFrom) delayMs = Math.max(delayMs, this.#step * (entry.failures - delayFrom + 1));
     }
-    return { delayMs };
+    return { delayMs: Math.min(this.#maxDelay, delayMs) };
   }
 
-  /** Counts a failed attempt; locks out a counter that reached its limit. */
+  /** Counts a failed attempt; locks out a refusing counter that reached its limit. */
   recordFailure(userKey: string, address: string): void {
     const now = this.#now();
-    for (const [key, limit] of this.#keys(userKey, address)) {
+    for (const { key, refuseAt } of this.#counters(userKey, address)) {
       const entry = this.#get(key, now) ?? { failures: 0, lastFailure: now, lockedUntil: 0 };
       entry.failures += 1;
       entry.lastFailure = now;
-      if (entry.failures >= limit) {
-        const ms = Math.min(maxLockoutMs, this.options.lockoutSeconds * 1000 * 2 ** (entry.failures - limit));
+      if (refuseAt !== undefined && entry.failures >= refuseAt) {
+        const ms = Math.min(maxLockoutMs, this.options.lockoutSeconds * 1000 * 2 ** (entry.failures - refuseAt));
         entry.lockedUntil = now + ms;
       }
       this.#entries.delete(key);

@@ -59,12 +59,28 @@ export interface TokenServiceOptions {
 interface CachedToken {
   claims: TokenClaims;
   notBefore: number;
+  /** The key that verified it: a hit is refused once the key store no longer holds it. */
+  kid: string;
 }
 
 /** Verified tokens kept so that repeat requests skip signature checks. */
 const cacheSize = 10_000;
 
 const roleValues = new Set<string>(Object.values(Role));
+
+/**
+ * Whether each segment of a compact JWS is the one canonical base64url
+ * spelling of its bytes: no padding, and the spare low bits of a last
+ * character zero. Decoders ignore those bits, so without this check one
+ * token has several spellings, each a different string (and cache key).
+ */
+export function isCanonicalJws(token: string): boolean {
+  const segments = token.split('.');
+  return (
+    segments.length === 3 &&
+    segments.every((s) => /^[A-Za-z0-9_-]*$/.test(s) && Buffer.from(s, 'base64url').toString('base64url') === s)
+  );
+}
 
 function failureOf(error: unknown): TokenFailure {
   if (error instanceof TokenRejectedError) return error.reason;
@@ -119,8 +135,10 @@ function claimsOf(payload: JWTPayload): TokenClaims {
  * Signs and verifies the server's tokens. Verification accepts only our
  * algorithms, our `typ`, issuer and audience, a known key id, and checks
  * `exp`/`nbf` with a small clock tolerance. A verified token is cached by
- * its hash, and a cache hit re-checks the times, so repeat requests cost a
- * hash and a map look-up, with no weaker check.
+ * its hash, and a cache hit re-checks the times and that its key is still
+ * one the store accepts, so repeat requests cost a hash and two map
+ * look-ups, with no weaker check. Only canonical encodings are accepted, so
+ * one token has one string and one cache entry.
  */
 export class TokenService {
   readonly #cache = new Map<string, CachedToken>();
@@ -161,6 +179,10 @@ export class TokenService {
     const tolerance = this.options.clockToleranceSeconds * 1000;
     const cached = this.#cache.get(digest);
     if (cached) {
+      if (!this.options.keys.has(cached.kid)) {
+        this.#cache.delete(digest);
+        throw new TokenRejectedError('unknown_key');
+      }
       if (now - tolerance >= cached.claims.expiresAt.getTime()) {
         this.#cache.delete(digest);
         throw new TokenRejectedError('expired', cached.claims);
@@ -168,7 +190,9 @@ export class TokenService {
       if (now + tolerance < cached.notBefore) throw new TokenRejectedError('not_yet_valid');
       return cached.claims;
     }
+    if (!isCanonicalJws(token)) throw new TokenRejectedError('malformed');
     let payload: JWTPayload;
+    let kid = '';
     try {
       ({ payload } = await jwtVerify(
         token,
@@ -176,6 +200,7 @@ export class TokenService {
           const found = header.kid ? await this.options.keys.verificationKey(header.kid) : undefined;
           if (!found) throw new TokenRejectedError('unknown_key');
           if (found.alg !== header.alg) throw new TokenRejectedError('algorithm_not_allowed');
+          kid = header.kid as string;
           return found.key;
         },
         {
@@ -199,7 +224,7 @@ export class TokenService {
       const oldest = this.#cache.keys().next().value;
       if (oldest !== undefined) this.#cache.delete(oldest);
     }
-    this.#cache.set(digest, { claims, notBefore: (payload.nbf ?? 0) * 1000 });
+    this.#cache.set(digest, { claims, notBefore: (payload.nbf ?? 0) * 1000, kid });
     return claims;
   }
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { BlockList, isIP } from 'node:net';
 import type { Plugin } from 'graphql-yoga';
 
 /** What the server knows of one request, gathered as it is handled; read by logs, metrics and audit. */
@@ -48,19 +49,71 @@ export function clientAddressOf(request: Request): string {
   return factsOf(request).clientAddress;
 }
 
+/** A proxy's address (`prefix` 32 or 128) or a CIDR range of proxies. */
+export interface ProxyRange {
+  address: string;
+  prefix: number;
+  family: 'ipv4' | 'ipv6';
+}
+
+/**
+ * Whose `X-Forwarded-For` is believed: nobody (`false`), whatever connects,
+ * for one hop (`true`), or the listed proxies only.
+ */
+export type TrustProxy = boolean | readonly ProxyRange[];
+
 export interface RequestFactsOptions {
-  /** Believe the last `X-Forwarded-For` address (the one our proxy appended). @default false */
-  trustProxy?: boolean;
+  /** Whose `X-Forwarded-For` is believed. @default false */
+  trustProxy?: TrustProxy;
+}
+
+const familyOf = (address: string) => {
+  const version = isIP(address);
+  return version === 4 ? 'ipv4' : version === 6 ? 'ipv6' : undefined;
+};
+
+/** The ranges as a `BlockList` (IPv4-mapped IPv6 addresses match their IPv4 ranges). */
+export function proxyList(ranges: readonly ProxyRange[]): BlockList {
+  const list = new BlockList();
+  for (const { address, prefix, family } of ranges) list.addSubnet(address, prefix, family);
+  return list;
+}
+
+/**
+ * The client's address from the socket peer and `X-Forwarded-For`:
+ * - `false`: the peer;
+ * - `true`: the last forwarded address (the one the proxy in front appended), else the peer;
+ * - a list: when the peer is a listed proxy, the forwarded addresses are read from the right,
+ *   skipping listed proxies, and the first other one is the client (each was appended by a
+ *   proxy we trust); an entry that is not an address ends the walk at the hop before it.
+ */
+export function clientAddressFrom(
+  peer: string | undefined,
+  forwardedFor: string | null,
+  trust: boolean | BlockList,
+): string | undefined {
+  if (trust === false) return peer;
+  const hops = forwardedFor?.split(',').map((h) => h.trim()) ?? [];
+  if (trust === true) return hops.at(-1) || peer;
+  if (!peer) return undefined;
+  let client = peer;
+  for (let i = hops.length - 1; ; i--) {
+    const family = familyOf(client);
+    if (!family || !trust.check(client, family)) return client;
+    const hop = hops[i];
+    if (!hop || !familyOf(hop)) return client;
+    client = hop;
+  }
 }
 
 /** Records each request's id, arrival time and client address as it arrives. */
 export function useRequestFacts({ trustProxy = false }: RequestFactsOptions = {}): Plugin<object, NodeServerContext> {
+  const trust = typeof trustProxy === 'boolean' ? trustProxy : proxyList(trustProxy);
   return {
     onRequest({ request, serverContext }) {
       const entry = factsOf(request);
-      // Behind a trusted proxy, the client is the address the proxy appended last.
-      const forwarded = trustProxy ? request.headers.get('x-forwarded-for')?.split(',').at(-1)?.trim() : undefined;
-      const address = forwarded || serverContext?.req?.socket?.remoteAddress;
+      const peer = serverContext?.req?.socket?.remoteAddress;
+      const address = clientAddressFrom(peer, request.headers.get('x-forwarded-for'), trust);
       if (address) entry.clientAddress = address;
     },
   };

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { Plugin } from 'graphql-yoga';
+import type { TokenService } from '../auth/tokens.ts';
 import { errorResponse, RateLimitedError } from '../errors.ts';
 
 export interface RateLimitOptions {
@@ -7,8 +7,16 @@ export interface RateLimitOptions {
   perMinute: number;
   /** The client address of a request. */
   clientIp: (request: Request) => string;
+  /**
+   * The credential a request carries, as a stable key (the same however the
+   * header is spelled), or null when it carries none that verifies; those
+   * requests share their client address's budget.
+   * @default () => Promise.resolve(null)
+   */
+  identify?: (request: Request) => Promise<string | null>;
   /** Paths never limited (health probes). */
   exempt?: string[];
+  /** The clock, in milliseconds. @default Date.now */
   now?: () => number;
 }
 
@@ -20,26 +28,51 @@ interface Bucket {
 /** Buckets kept at most; the least recently used go first. */
 const maxBuckets = 100_000;
 
+/** The same scheme test as authentication (case-insensitive `Bearer`); verify() judges the rest. */
+const bearer = /^Bearer ([^\s]+)$/i;
+
 /**
- * A token bucket per credential (the bearer token, hashed) or, for
- * anonymous requests, per client address. An empty bucket answers 429 with
- * `Retry-After`, in the REST error shape or as a GraphQL error on
+ * Identifies a request by the id (`jti`) of the bearer token it carries once
+ * the token verifies: `Bearer T`, `bearer T` and any other spelling of one
+ * token share one budget, and a token that does not verify earns none of
+ * its own. Verification hits the token cache after the first request.
+ */
+export function bearerTokenId(tokens: TokenService): (request: Request) => Promise<string | null> {
+  return async (request) => {
+    const token = bearer.exec(request.headers.get('authorization')?.trim() ?? '')?.[1];
+    if (!token || token.length > 4096) return null;
+    try {
+      return (await tokens.verify(token)).tokenId;
+    } catch {
+      return null;
+    }
+  };
+}
+
+/**
+ * A token bucket per credential (the verified token's id) or, for requests
+ * without a valid token, per client address. An empty bucket answers 429
+ * with `Retry-After`, in the REST error shape or as a GraphQL error on
  * `/graphql`. Kept in memory per instance: losing it on restart only
  * refills the buckets.
  */
-export function useRateLimit({ perMinute, clientIp, exempt = [], now = Date.now }: RateLimitOptions): Plugin {
+export function useRateLimit({
+  perMinute,
+  clientIp,
+  identify = () => Promise.resolve(null),
+  exempt = [],
+  now = Date.now,
+}: RateLimitOptions): Plugin {
   const buckets = new Map<string, Bucket>();
   const perMs = perMinute / 60_000;
   return {
-    onRequest({ request, url, endResponse }) {
+    async onRequest({ request, url, endResponse }) {
       if (perMinute === 0 || exempt.includes(url.pathname)) return;
-      const authorization = request.headers.get('authorization');
-      const key = authorization
-        ? `t:${createHash('sha256').update(authorization).digest('base64url')}`
-        : `a:${clientIp(request)}`;
+      const credential = await identify(request);
+      const key = credential !== null ? `t:${credential}` : `a:${clientIp(request)}`;
       const at = now();
       const bucket = buckets.get(key) ?? { tokens: perMinute, at };
-      bucket.tokens = Math.min(perMinute, bucket.tokens + (at - bucket.at) * perMs);
+      bucket.tokens = Math.min(perMinute, bucket.tokens + Math.max(0, at - bucket.at) * perMs);
       bucket.at = at;
       buckets.delete(key);
       buckets.set(key, bucket);

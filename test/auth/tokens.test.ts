@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -16,6 +18,16 @@ import { adminPassword, adminUserName, startTestApp, type TestApp } from '../sup
 import { testProviders } from '../support/databases.ts';
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/**
+ * The same bytes spelled differently: the last character's lowest spare bit set. A segment
+ * whose length is 2 or 3 mod 4 has 4 or 2 spare bits, which decoders ignore.
+ */
+function respell(segment: string): string {
+  const last = alphabet.indexOf(segment.at(-1) ?? '');
+  return segment.slice(0, -1) + alphabet[last ^ 1];
+}
 const meQuery = '{ me { userName roles kind } }';
 
 describe.each(testProviders)('tokens on %s', (provider) => {
@@ -202,6 +214,78 @@ describe.each(testProviders)('tokens on %s', (provider) => {
     expect(dump).not.toContain(token);
     expect(dump).not.toContain(token.split('.')[2]);
     expect(dump).not.toContain(adminPassword);
+  });
+});
+
+describe.each(testProviders)('canonical tokens and key removal on %s', (provider) => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp(provider);
+  });
+  afterAll(() => app.close());
+
+  const getAll = (token: string) => app.fetch('/api/issues/getAll', { headers: { authorization: `Bearer ${token}` } });
+
+  /** A valid token of ours whose three segments all have spare bits (the jti's length sets the payload's). */
+  async function tokenWithSpareBits(): Promise<string> {
+    const subject = decodeJwt(await app.login(adminUserName, adminPassword)).sub ?? '';
+    for (const tokenId of [randomUUID(), `${randomUUID()}.`, `${randomUUID()}..`]) {
+      const { token } = await app.auth.tokens.sign({
+        kind: 'user',
+        subject,
+        userName: adminUserName,
+        roles: ['ADMINISTRATOR'],
+        expiresAt: new Date(app.clock.now.getTime() + 10 * 60_000),
+        tokenId,
+      });
+      if (token.split('.').every((s) => s.length % 4 !== 0)) return token;
+    }
+    throw new Error('no token with spare bits in every segment');
+  }
+
+  it('refuses a copy of a valid token with the spare bits of a segment changed', async () => {
+    const token = await tokenWithSpareBits();
+    const segments = token.split('.');
+    const copies = segments.map((segment, i) => {
+      const respelled = respell(segment);
+      // The very same bytes, spelled as another string.
+      expect(respelled).not.toBe(segment);
+      expect(Buffer.from(respelled, 'base64url')).toEqual(Buffer.from(segment, 'base64url'));
+      return segments.map((s, j) => (j === i ? respelled : s)).join('.');
+    });
+    // Before the original is cached and after.
+    for (const copy of copies) expect((await getAll(copy)).status).toBe(401);
+    expect((await getAll(token)).status).toBe(200);
+    for (const copy of copies) {
+      const response = await getAll(copy);
+      expect(response.status).toBe(401);
+      expect((await response.json()).error.code).toBe('UNAUTHENTICATED');
+    }
+    expect(app.logs.filter((l) => l.includes('"reason":"malformed"')).length).toBeGreaterThanOrEqual(6);
+    expect((await getAll(token)).status).toBe(200);
+  });
+
+  it('ends a cached token once its key leaves the key file and the file is reloaded', async () => {
+    const token = await app.login(adminUserName, adminPassword);
+    const oldKid = decodeProtectedHeader(token).kid;
+    expect((await getAll(token)).status).toBe(200); // verified, hence cached
+    await rotateKeyFile(app.config.auth.keyFile, 365);
+    await app.auth.keys.refreshIfChanged();
+    expect((await getAll(token)).status).toBe(200); // a retired key still verifies
+    const file = JSON.parse(readFileSync(app.config.auth.keyFile, 'utf8')) as { keys: { kid: string }[] };
+    writeFileSync(app.config.auth.keyFile, JSON.stringify({ keys: file.keys.filter((k) => k.kid !== oldKid) }));
+    // A changed modification time is what the reload looks for; make it certain.
+    const later = Date.now() / 1000 + 60;
+    utimesSync(app.config.auth.keyFile, later, later);
+    await app.auth.keys.refreshIfChanged();
+    expect(app.auth.keys.has(oldKid ?? '')).toBe(false);
+    const refused = await getAll(token);
+    expect(refused.status).toBe(401);
+    expect((await refused.json()).error.code).toBe('UNAUTHENTICATED');
+    expect(app.logs.some((l) => l.includes('"reason":"unknown_key"'))).toBe(true);
+    // Tokens of the remaining key are unaffected.
+    expect((await getAll(await app.login(adminUserName, adminPassword))).status).toBe(200);
   });
 });
 

@@ -158,13 +158,54 @@ describe('rate limiting', () => {
       const rest = await app.fetch('/api/issues/getAll');
       expect(rest.status).toBe(429);
       expect((await rest.json()).error.code).toBe('RATE_LIMITED');
-      // Another credential has its own budget; health probes are never limited.
-      const other = await app.fetch('/graphql', gqlInit('{ version }', 'some.other.token'));
-      expect(other.status).toBe(401);
+      // A token that does not verify earns no budget of its own; health probes are never limited.
+      const forged = await app.fetch('/graphql', gqlInit('{ version }', 'some.other.token'));
+      expect(forged.status).toBe(429);
       expect((await app.fetch('/healthz')).status).toBe(200);
     } finally {
       await app.close();
     }
+  });
+});
+
+describe.each(testProviders)('rate limiting by credential on %s', (provider) => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp(provider, { RATE_LIMIT_PER_MINUTE: '5' });
+  });
+  afterAll(() => app.close());
+
+  const version = (authorization?: string) =>
+    app.fetch('/graphql', gqlInit('{ version }', undefined, authorization ? { authorization } : {}));
+
+  it('keys the budget by the verified token, however the header spells it', async () => {
+    // Two logins: two of the address's five requests.
+    const token = await app.login(adminUserName, adminPassword);
+    const other = await app.login(adminUserName, adminPassword);
+    const spellings = [`Bearer ${token}`, `bearer ${token}`, `BEARER ${token}`, `bEaReR ${token}`, `Bearer ${token}`];
+    const statuses = [];
+    for (const authorization of spellings) statuses.push((await version(authorization)).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200]);
+    const limited = await version(`bearer ${token}`);
+    expect(limited.status).toBe(429);
+    expect((await limited.json()).errors[0].extensions.code).toBe('RATE_LIMITED');
+    const rest = await app.fetch('/api/issues/getAll', { headers: { authorization: `BEARER ${token}` } });
+    expect(rest.status).toBe(429);
+    // Another token and the anonymous address keep their own budgets.
+    expect((await version(`Bearer ${other}`)).status).toBe(200);
+    expect((await version()).status).toBe(200);
+    // A minute later (the server's clock) the token's budget has refilled.
+    app.clock.now = new Date(app.clock.now.getTime() + 60_000);
+    expect((await version(`bearer ${token}`)).status).toBe(200);
+  });
+
+  it('charges a token that does not verify to the address', async () => {
+    const forged = `Bearer ${Buffer.from('{"alg":"EdDSA"}').toString('base64url')}.e30.c2ln`;
+    app.clock.now = new Date(app.clock.now.getTime() + 60_000); // a full budget
+    const statuses = [];
+    for (let i = 0; i < 6; i++) statuses.push((await version(i % 2 ? forged : undefined)).status);
+    expect(statuses).toEqual([200, 401, 200, 401, 200, 429]);
   });
 });
 

@@ -21,7 +21,10 @@ describe.each(testProviders)('metrics and request logs on %s', (provider) => {
     for (let i = 0; i < 3; i++) {
       await app.fetch('/api/issues/getAll', { headers: { authorization: `Bearer ${sa?.token}` } });
     }
-    await app.fetch('/api/issues/getAll', { headers: { authorization: `Bearer ${admin.slice(0, -2)}xx` } });
+    // One character of the signature changed (tokens must be canonical base64url: not the last one's spare bits).
+    const at = admin.length - 10;
+    const tampered = `${admin.slice(0, at)}${admin[at] === 'A' ? 'B' : 'A'}${admin.slice(at + 1)}`;
+    await app.fetch('/api/issues/getAll', { headers: { authorization: `Bearer ${tampered}` } });
     await app.graphql('mutation { login(userName: "nobody.at.all", password: "wrong") { token } }');
 
     const response = await app.fetch('/metrics');

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { healthRoutes } from '../../src/http/health.ts';
 import type { Route } from '../../src/http/router.ts';
 import { createLogger } from '../../src/logger.ts';
+import { auditRoutes } from '../../src/rest/audit.ts';
 import { authRoutes } from '../../src/rest/authentication.ts';
 import { issueJson } from '../../src/rest/issue-json.ts';
 import { issueRoutes } from '../../src/rest/issues.ts';
@@ -111,6 +112,7 @@ describe.each(testProviders)('the OpenAPI document and Swagger UI on %s', (provi
       ...authRoutes(kit, app.auth.keys),
       ...sessionRoutes(kit),
       ...issueRoutes(kit),
+      ...auditRoutes(kit),
     ];
     expect(JSON.parse(JSON.stringify(openApiDocument(routes)))).toEqual(doc);
     for (const route of routes) {
@@ -130,6 +132,7 @@ describe.each(testProviders)('the OpenAPI document and Swagger UI on %s', (provi
         .sort(),
     ).toEqual([
       'GET /.well-known/jwks.json',
+      'GET /api/audit/export',
       'GET /api/issues/getAll',
       'GET /api/issues/{id}',
       'GET /healthz',

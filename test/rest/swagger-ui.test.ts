@@ -45,6 +45,7 @@ describe.runIf(haveBrowser)('Swagger UI in Chromium', () => {
     expect((await operations.allTextContents()).map((text) => text.replace(/\u200b/g, '')).sort()).toEqual(
       [
         '/.well-known/jwks.json',
+        '/api/audit/export',
         '/api/authentication/login',
         '/api/authentication/logout',
         '/api/issues/getAll',
