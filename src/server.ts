@@ -13,7 +13,7 @@ import { clientAddressOf, factsOf, type NodeServerContext, useRequestFacts } fro
 import { routeLabeler, useRoutes } from './http/router.ts';
 import { useHttpLimits } from './http/use-http-limits.ts';
 import { useIdempotency } from './http/use-idempotency.ts';
-import { bearerTokenId, useRateLimit } from './http/use-rate-limit.ts';
+import { useRateLimit } from './http/use-rate-limit.ts';
 import { useRequestLog } from './http/use-request-log.ts';
 import { useSecurityHeaders } from './http/use-security-headers.ts';
 import type { Logger } from './logger.ts';
@@ -108,7 +108,8 @@ export function createServer({ config, db, log, auth, metrics }: ServerDependenc
       useRateLimit({
         perMinute: config.http.rateLimitPerMinute,
         clientIp: clientAddressOf,
-        identify: bearerTokenId(auth.tokens),
+        // One budget per verified token (its jti), however the header spells it.
+        identify: async (request) => (await auth.identify(request))?.tokenId ?? null,
         now: () => auth.now().getTime(),
         exempt: ['/healthz', '/readyz'],
       }),

@@ -1,5 +1,4 @@
 import type { Plugin } from 'graphql-yoga';
-import type { TokenService } from '../auth/tokens.ts';
 import { errorResponse, RateLimitedError } from '../errors.ts';
 
 export interface RateLimitOptions {
@@ -27,27 +26,6 @@ interface Bucket {
 
 /** Buckets kept at most; the least recently used go first. */
 const maxBuckets = 100_000;
-
-/** The same scheme test as authentication (case-insensitive `Bearer`); verify() judges the rest. */
-const bearer = /^Bearer ([^\s]+)$/i;
-
-/**
- * Identifies a request by the id (`jti`) of the bearer token it carries once
- * the token verifies: `Bearer T`, `bearer T` and any other spelling of one
- * token share one budget, and a token that does not verify earns none of
- * its own. Verification hits the token cache after the first request.
- */
-export function bearerTokenId(tokens: TokenService): (request: Request) => Promise<string | null> {
-  return async (request) => {
-    const token = bearer.exec(request.headers.get('authorization')?.trim() ?? '')?.[1];
-    if (!token || token.length > 4096) return null;
-    try {
-      return (await tokens.verify(token)).tokenId;
-    } catch {
-      return null;
-    }
-  };
-}
 
 /**
  * A token bucket per credential (the verified token's id) or, for requests

@@ -41,7 +41,7 @@ describe.runIf(haveBrowser)('Swagger UI in Chromium', () => {
 
     await page.goto(`${url}/swagger`);
     const operations = page.locator('.opblock-summary-path');
-    await expect.poll(() => operations.count(), { timeout: 15_000 }).toBe(7);
+    await expect.poll(() => operations.count(), { timeout: 15_000 }).toBe(8);
     expect((await operations.allTextContents()).map((text) => text.replace(/\u200b/g, '')).sort()).toEqual(
       [
         '/.well-known/jwks.json',
