@@ -14,6 +14,29 @@ export function encodeCursor(order: string, value: unknown, id: number): string 
   return Buffer.from(JSON.stringify({ o: order, v, id } satisfies Cursor)).toString('base64url');
 }
 
+/** The value type of each ordering's column: a cursor must hold a value of that type. */
+const valueKinds: Record<string, { kind: 'integer' | 'date'; nullable: boolean }> = {
+  ID: { kind: 'integer', nullable: false },
+  SEVERITY: { kind: 'integer', nullable: false },
+  CREATED_AT: { kind: 'date', nullable: false },
+  UPDATED_AT: { kind: 'date', nullable: false },
+  DUE_DATE: { kind: 'date', nullable: true },
+};
+
+const isRowId = (id: unknown): id is number =>
+  Number.isSafeInteger(id) && (id as number) > 0 && (id as number) <= 2_147_483_647;
+
+/** Whether a cursor's value is of the type its ordering's column holds (a crafted one may not be). */
+function fitsOrdering(value: unknown, orderField: string): boolean {
+  const expected = valueKinds[orderField];
+  if (!expected) return false;
+  if (value === null) return expected.nullable;
+  if (expected.kind === 'integer') return Number.isSafeInteger(value) && Math.abs(value as number) <= 2_147_483_647;
+  if (typeof value !== 'string' || value.length > 40) return false;
+  const time = Date.parse(value);
+  return Number.isFinite(time) && new Date(time).getUTCFullYear() >= 1 && new Date(time).getUTCFullYear() <= 9999;
+}
+
 export function decodeCursor(text: string, order: string, field: string): Cursor {
   let cursor: Cursor | undefined;
   try {
@@ -22,13 +45,11 @@ export function decodeCursor(text: string, order: string, field: string): Cursor
     // falls through to the error below
   }
   const valid =
-    cursor &&
+    cursor !== null &&
     typeof cursor === 'object' &&
     cursor.o === order &&
-    Number.isSafeInteger(cursor.id) &&
-    (cursor.v === null ||
-      typeof cursor.v === 'number' ||
-      (typeof cursor.v === 'string' && !Number.isNaN(Date.parse(cursor.v))));
+    isRowId(cursor.id) &&
+    fitsOrdering(cursor.v, order.split(':')[0] ?? '');
   if (!valid || !cursor) throw new BadUserInputError(`${field}: not a cursor of this list and ordering`, field);
   return cursor;
 }
