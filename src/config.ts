@@ -107,6 +107,7 @@ const environment = z.object({
   SERVICE_ACCOUNT_MAX_DAYS: integer(1, 3650).default(365),
   SERVICE_ACCOUNT_EXPIRING_SOON_DAYS: integer(1, 365).default(14),
   REVOCATION_POLL_MS: integer(50, 60_000).default(500),
+  REVOCATION_NOTIFY: booleanString.default(true),
   USAGE_FLUSH_SECONDS: integer(1, 3600).default(5),
   GRAPHQL_MAX_DEPTH: integer(1, 100).default(12),
   GRAPHQL_MAX_ALIASES: integer(0, 1000).default(15),
@@ -187,6 +188,8 @@ export interface Config {
     expiringSoonDays: number;
     /** How often revocations made by other instances are read. */
     revocationPollMs: number;
+    /** On PostgreSQL, push changes to other instances with LISTEN/NOTIFY (the poll stays as a safety net). */
+    revocationNotify: boolean;
     /** How often token use counts are written. */
     usageFlushMs: number;
   };
@@ -252,6 +255,7 @@ export function loadConfig(env: Environment = process.env): Config {
       maxDays: e.SERVICE_ACCOUNT_MAX_DAYS,
       expiringSoonDays: e.SERVICE_ACCOUNT_EXPIRING_SOON_DAYS,
       revocationPollMs: e.REVOCATION_POLL_MS,
+      revocationNotify: e.REVOCATION_NOTIFY,
       usageFlushMs: e.USAGE_FLUSH_SECONDS * 1000,
     },
   };

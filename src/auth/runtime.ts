@@ -5,6 +5,7 @@ import type { Db } from '../db/client.ts';
 import { clientAddressOf, requestIdOf } from '../http/request-facts.ts';
 import type { Logger } from '../logger.ts';
 import { createAuthenticator, createIdentifier, principalOf, type RefusalReason } from './authenticate.ts';
+import { ChangeFeed } from './change-feed.ts';
 import { KeyStore } from './keys.ts';
 import { LoginThrottle } from './login-throttle.ts';
 import { RevocationList } from './revocations.ts';
@@ -84,6 +85,12 @@ export async function createAuth(config: Config, log: Logger, db: Db, options: A
   });
   const revocations = new RevocationList(db, log, { pollMs: config.serviceAccounts.revocationPollMs, now });
   await revocations.start();
+  // On PostgreSQL, other instances' changes are pushed (LISTEN/NOTIFY); the poll stays as a safety net.
+  const feed =
+    config.provider === 'postgresql' && config.serviceAccounts.revocationNotify
+      ? new ChangeFeed(config.databaseUrl, log, () => void revocations.nextPoll())
+      : undefined;
+  await feed?.start();
   const usage = new UsageRecorder(db, log, config.serviceAccounts.usageFlushMs);
   usage.start();
   const audits = new AuditBatch(db, log, config.serviceAccounts.usageFlushMs);
@@ -112,6 +119,7 @@ export async function createAuth(config: Config, log: Logger, db: Db, options: A
     sessionTimeoutMs: config.auth.sessionTimeoutMinutes * 60_000,
     now,
     async stop() {
+      await feed?.stop();
       revocations.stop();
       await usage.stop();
       await audits.stop();

@@ -4,6 +4,7 @@ import { authorizeNow } from '../access/current.ts';
 import { authorize, authorizeGrant } from '../access/policy.ts';
 import type { Principal } from '../access/principal.ts';
 import { recordAudit } from '../audit/writer.ts';
+import { announceTokenChange } from '../auth/change-feed.ts';
 import type { ServiceContext } from '../context.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import type { Prisma } from '../db/types.ts';
@@ -121,6 +122,7 @@ export async function revokeServiceAccount(ctx: ServiceContext, id: unknown, que
       data: { revokedAt: now, revokedById: admin.userId, statusChangedAt: now },
     });
     if (count === 0) throw new ConflictError(`Service account ${account.id} is already revoked`);
+    await announceTokenChange(tx, ctx.config.provider);
     await recordAudit(
       ctx,
       {
@@ -165,6 +167,7 @@ export async function rotateServiceAccount(
         data: { revokedAt: now, revokedById: admin.userId, statusChangedAt: now },
       });
       if (count === 0) throw new ConflictError(`Service account ${old.id} was revoked or rotated meanwhile`);
+      await announceTokenChange(tx, ctx.config.provider);
       const issued = await issue(
         ctx,
         admin,

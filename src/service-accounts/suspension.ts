@@ -2,6 +2,7 @@ import { authorizeNow } from '../access/current.ts';
 import { grantableRoles } from '../access/policy.ts';
 import type { Principal } from '../access/principal.ts';
 import { recordAudit } from '../audit/writer.ts';
+import { announceTokenChange } from '../auth/change-feed.ts';
 import type { ServiceContext } from '../context.ts';
 import type { Role } from '../db/types.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
@@ -33,6 +34,7 @@ export async function suspendAccountsIn(
     select: { id: true, jti: true, expiresAt: true, roles: { select: { role: true } } },
   });
   const suspended = working.filter((a) => keep === null || a.roles.some((r) => !keep.includes(r.role)));
+  if (suspended.length > 0) await announceTokenChange(tx, ctx.config.provider);
   for (const a of suspended) {
     await tx.serviceAccount.update({
       where: { id: a.id },
@@ -97,6 +99,7 @@ export async function transferServiceAccount(
       where: { id: account.id },
       data: { createdById: target.id, suspendedAt: null, suspendedReason: null, statusChangedAt: now },
     });
+    await announceTokenChange(tx, ctx.config.provider);
     await recordAudit(
       ctx,
       {

@@ -1,5 +1,6 @@
 import { authorize, authorizeSessionsOf } from '../access/policy.ts';
 import { recordAudit } from '../audit/writer.ts';
+import { announceTokenChange } from '../auth/change-feed.ts';
 import type { ServiceContext } from '../context.ts';
 import type { Prisma } from '../db/types.ts';
 import { ForbiddenError, NotFoundError } from '../errors.ts';
@@ -9,7 +10,7 @@ import { parseUserId } from '../users/input.ts';
 export type EndReason = 'logout' | 'revoked' | 'password_changed' | 'password_reset' | 'role_removed' | 'deactivated';
 
 /** The database, or a transaction on it. */
-type Tx = Pick<ServiceContext['db'], 'session' | 'auditEvent'>;
+type Tx = Pick<ServiceContext['db'], 'session' | 'auditEvent' | '$executeRawUnsafe'>;
 
 const sessionId = (value: unknown): string => {
   const text = String(value ?? '').trim();
@@ -80,6 +81,7 @@ export async function endSessionsIn(
     select: { id: true, userId: true, expiresAt: true },
   });
   if (ending.length === 0) return [];
+  await announceTokenChange(tx, ctx.config.provider);
   await tx.session.updateMany({
     where: { id: { in: ending.map((s) => s.id) } },
     data: { endedAt: now, endReason: reason },

@@ -1,6 +1,7 @@
 import { authorizeNow } from '../access/current.ts';
 import { authorize } from '../access/policy.ts';
 import { recordAudit } from '../audit/writer.ts';
+import { announceTokenChange } from '../auth/change-feed.ts';
 import { hashPassword, verifyPassword } from '../auth/password.ts';
 import type { ServiceContext } from '../context.ts';
 import { Role } from '../db/types.ts';
@@ -22,6 +23,7 @@ type Tx = ServiceContext['db'];
 async function endAuthorityIn(ctx: ServiceContext, tx: Tx, userId: string, reason: EndReason) {
   const now = ctx.auth.now();
   await tx.user.update({ where: { id: userId }, data: { tokensValidAfter: now } });
+  await announceTokenChange(tx, ctx.config.provider);
   return { cutoff: now, sessions: await endSessionsIn(ctx, tx, { userId }, reason) };
 }
 

@@ -1,6 +1,7 @@
 import { authorizeNow } from '../access/current.ts';
 import { authorize } from '../access/policy.ts';
 import { recordAudit } from '../audit/writer.ts';
+import { announceTokenChange } from '../auth/change-feed.ts';
 import { hashPassword } from '../auth/password.ts';
 import type { ServiceContext } from '../context.ts';
 import { isUniqueViolation } from '../db/errors.ts';
@@ -112,6 +113,7 @@ export async function activateUser(ctx: ServiceContext, id: unknown, query: User
   const user = await findUser(ctx, id);
   const updated = await ctx.db.$transaction(async (tx) => {
     const row = await tx.user.update({ ...(query as object), where: { id: user.id }, data: { active: true } });
+    await announceTokenChange(tx, ctx.config.provider);
     await recordAudit(ctx, { action: 'user.activated', targetType: 'User', targetId: user.id }, tx);
     return row;
   });
