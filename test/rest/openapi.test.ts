@@ -7,6 +7,7 @@ import { authRoutes } from '../../src/rest/authentication.ts';
 import { issueJson } from '../../src/rest/issue-json.ts';
 import { issueRoutes } from '../../src/rest/issues.ts';
 import { openApiDocument } from '../../src/rest/openapi.ts';
+import { regscaleIssueRoutes } from '../../src/rest/regscale-issues.ts';
 import type { RestKit } from '../../src/rest/respond.ts';
 import { version } from '../../src/version.ts';
 import { adminPassword, adminUserName, startTestApp, type TestApp } from '../support/app.ts';
@@ -108,6 +109,7 @@ describe.each(testProviders)('the OpenAPI document and Swagger UI on %s', (provi
     const routes: Route[] = [
       ...healthRoutes(app.config, app.db),
       ...authRoutes(kit, app.auth.keys),
+      ...regscaleIssueRoutes(kit),
       ...issueRoutes(kit),
     ];
     expect(JSON.parse(JSON.stringify(openApiDocument(routes)))).toEqual(doc);
@@ -129,10 +131,17 @@ describe.each(testProviders)('the OpenAPI document and Swagger UI on %s', (provi
     ).toEqual([
       'GET /.well-known/jwks.json',
       'GET /api/issues/getAll',
+      'GET /api/issues/getAllByParent/{parentId}/{module}',
       'GET /api/issues/{id}',
       'GET /healthz',
       'GET /readyz',
       'POST /api/authentication/login',
+      'POST /api/authentication/validateToken',
+      'POST /api/issues',
+      'POST /api/issues/batchCreate',
+      'POST /api/issues/batchCreateOrUpdate',
+      'PUT /api/issues/batchUpdate',
+      'PUT /api/issues/{id}',
     ]);
   });
 

@@ -41,12 +41,19 @@ describe.runIf(haveBrowser)('Swagger UI in Chromium', () => {
 
     await page.goto(`${url}/swagger`);
     const operations = page.locator('.opblock-summary-path');
-    await expect.poll(() => operations.count(), { timeout: 15_000 }).toBe(6);
+    await expect.poll(() => operations.count(), { timeout: 15_000 }).toBe(13);
     expect((await operations.allTextContents()).map((text) => text.replace(/\u200b/g, '')).sort()).toEqual(
       [
         '/.well-known/jwks.json',
         '/api/authentication/login',
+        '/api/authentication/validateToken',
+        '/api/issues',
+        '/api/issues/batchCreate',
+        '/api/issues/batchCreateOrUpdate',
+        '/api/issues/batchUpdate',
         '/api/issues/getAll',
+        '/api/issues/getAllByParent/{parentId}/{module}',
+        '/api/issues/{id}',
         '/api/issues/{id}',
         '/healthz',
         '/readyz',
