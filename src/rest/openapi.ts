@@ -113,6 +113,8 @@ export function errorResponseDoc(description: string, headers?: Record<string, u
   };
 }
 
+const uriTooLongDoc = errorResponseDoc('The URL is longer than `MAX_URL_LENGTH`.');
+
 /** The `Retry-After` header of a 429 answer. */
 export const retryAfterHeader = {
   'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer', minimum: 1 } },
@@ -143,7 +145,14 @@ export function openApiDocument(routes: Route[]) {
   const paths: Record<string, Record<string, OperationDoc>> = {};
   for (const route of routes) {
     for (const [method, doc] of Object.entries(route.docs ?? {})) {
-      paths[route.path] = { ...paths[route.path], [method.toLowerCase()]: doc };
+      const operation: OperationDoc = {
+        ...doc,
+        // No requirement means anonymous callers are answered: said explicitly, as linters ask.
+        security: doc.security ?? [],
+        // Every request passes the HTTP limits first (src/http/use-http-limits.ts).
+        responses: { ...doc.responses, '414': uriTooLongDoc },
+      };
+      paths[route.path] = { ...paths[route.path], [method.toLowerCase()]: operation };
     }
   }
   return {

@@ -85,6 +85,36 @@ describe.each(testProviders)('the OpenAPI document and Swagger UI on %s', (provi
       Object.keys(item).map((method) => ({ method: method.toUpperCase(), path, operation: item[method] as Operation })),
     );
 
+  it('passes what Redocly’s recommended rules ask (npm run openapi:lint runs Redocly itself)', () => {
+    for (const { method, path, operation } of operations()) {
+      const op = operation as Operation & { security?: unknown[]; responses: Record<string, unknown> };
+      // security-defined: public operations say `security: []`.
+      expect({ method, path, security: Array.isArray(op.security) }).toEqual({ method, path, security: true });
+      // operation-4xx-response.
+      expect({ method, path, has4xx: Object.keys(op.responses).some((code) => /^4/.test(code)) }).toEqual({
+        method,
+        path,
+        has4xx: true,
+      });
+      expect(op.operationId).toMatch(/^\w+$/);
+    }
+    const publicOps = operations().filter((o) => (o.operation as { security?: unknown[] }).security?.length === 0);
+    expect(publicOps.map((o) => `${o.method} ${o.path}`).sort()).toEqual([
+      'GET /.well-known/jwks.json',
+      'GET /healthz',
+      'GET /readyz',
+      'POST /api/authentication/login',
+      'POST /api/authentication/validateToken',
+    ]);
+    // The JWKS answer has a schema of its keys, not a bare object.
+    const jwks = doc.paths['/.well-known/jwks.json']?.get as unknown as {
+      responses: {
+        '200': { content: { 'application/json': { schema: { properties?: { keys?: { type: string } } } } } };
+      };
+    };
+    expect(jwks.responses['200'].content['application/json'].schema.properties?.keys?.type).toBe('array');
+  });
+
   it('is a valid OpenAPI 3.1 document of this version', async () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.info.version).toBe(version);
