@@ -110,7 +110,7 @@ export function issueRoutes(kit: RestKit): Route[] {
           requestBody: issueBodyDoc,
           responses: {
             '200': issueAnswerDoc,
-            '400': errorResponseDoc('A field is invalid (`error.field` names it).'),
+            '400': errorResponseDoc('A field is invalid (the message names it).'),
             ...authErrorDocs,
             ...availabilityErrorDocs,
           },
@@ -218,7 +218,7 @@ export function issueRoutes(kit: RestKit): Route[] {
           requestBody: issueBodyDoc,
           responses: {
             '200': issueAnswerDoc,
-            '400': errorResponseDoc('The id or a field is invalid (`error.field` names it).'),
+            '400': errorResponseDoc('The id or a field is invalid (the message names it).'),
             ...authErrorDocs,
             '404': errorResponseDoc('No issue with this id.'),
             ...availabilityErrorDocs,

@@ -10,7 +10,7 @@ const inputList = { type: 'array', maxItems: maxBatchSize, items: { $ref: '#/com
 
 const batchErrors = {
   '400': errorResponseDoc(
-    `Not an array of issues, more than ${maxBatchSize}, or an invalid field (\`error.field\` names it, e.g. \`issues.3.title\`); nothing is written.`,
+    `Not an array of issues, more than ${maxBatchSize}, or an invalid field (the message names it, e.g. \`issues.3.title: must not be empty\`); nothing is written.`,
   ),
   ...authErrorDocs,
   '413': errorResponseDoc('The body is larger than `MAX_BODY_BYTES`.'),

@@ -496,6 +496,78 @@ describe.each(testProviders)("RegScale's client against the server on %s", (prov
     expect(mixed.body.data.issues.pageInfo).toEqual({ hasNextPage: false, hasPreviousPage: false });
   });
 
+  it('asks the access policy and refuses malformed bodies with a 4xx, never a 500', async () => {
+    const admin = await app.login('root.admin', 'correct horse battery staple');
+    const created = await app.graphql<{ createServiceAccount: { token: string } }>(
+      'mutation { createServiceAccount(input: { durationDays: 1, purpose: "read-only sync", roles: [AUDITOR] }) { token } }',
+      {},
+      admin,
+    );
+    const reader = `Bearer ${created.body.data?.createServiceAccount.token}`;
+    const writer = `Bearer ${await app.login(userName, userPassword)}`;
+    const one = clientIssue(userId, { title: 'Refused' });
+    for (const [method, path, body] of [
+      ['POST', '/api/issues', one],
+      ['PUT', '/api/issues/1', one],
+      ['POST', '/api/issues/batchCreate', [one]],
+      ['PUT', '/api/issues/batchUpdate', [{ ...one, id: 1 }]],
+      ['POST', '/api/issues/batchCreateOrUpdate', { issues: [one], options: {} }],
+    ] as const) {
+      const refused = await send(method, path, apiHeaders(reader), body);
+      expect({ path, status: refused.status, code: refused.body.error.code }).toEqual({
+        path,
+        status: 403,
+        code: 'FORBIDDEN',
+      });
+      const anonymous = await send(method, path, apiHeaders(null), body);
+      expect({ path, status: anonymous.status }).toEqual({ path, status: 401 });
+    }
+    const count = await app.db.issue.count();
+    for (const [method, path, body, status, field] of [
+      ['POST', '/api/issues', { title: 'x', severityLevel: 'Enormous' }, 400, 'input.severityLevel'],
+      ['POST', '/api/issues', { title: 'x', status: 'Finished' }, 400, 'input.status'],
+      ['POST', '/api/issues', { title: 'x', parentId: 'seven' }, 400, 'input.parentId'],
+      ['POST', '/api/issues', { title: 'x', dueDate: 'soon' }, 400, 'input.dueDate'],
+      ['POST', '/api/issues', { title: 'x', cve: 'C'.repeat(201) }, 400, 'input.cve'],
+      ['POST', '/api/issues', { title: 'x', issueOwnerId: 'nobody' }, 400, 'input.issueOwnerId'],
+      ['POST', '/api/issues', [one], 400, undefined],
+      ['POST', '/api/issues/batchCreate', { issues: [one] }, 400, 'issues'],
+      ['POST', '/api/issues/batchCreate', [1, null], 400, 'issues.0'],
+      ['POST', '/api/issues/batchCreate', Array(501).fill({ title: 'x' }), 400, 'issues'],
+      ['PUT', '/api/issues/batchUpdate', [{ title: 'no id' }], 400, 'issues.0.id'],
+      ['PUT', '/api/issues/batchUpdate', [{ id: 99999, title: 'gone' }], 404, undefined],
+      ['POST', '/api/issues/batchCreateOrUpdate', { issues: 'all' }, 400, 'issues'],
+      [
+        'POST',
+        '/api/issues/batchCreateOrUpdate',
+        { issues: [one], options: { uniqueKeyFields: ['title'] } },
+        400,
+        'options.uniqueKeyFields',
+      ],
+      ['PUT', '/api/issues/0', one, 400, 'id'],
+      ['PUT', '/api/issues/99999', one, 404, undefined],
+      ['POST', '/api/authentication/validateToken', [], 400, undefined],
+    ] as const) {
+      const answer = await send(method, path, apiHeaders(writer), body);
+      // REST's error shape is { code, message }: the message starts with the field it names.
+      const named = field ? String(answer.body.error?.message).startsWith(`${field}:`) : true;
+      expect({ path, field, status: answer.status, named }).toEqual({ path, field, status, named: true });
+    }
+    const text = await app.fetch('/api/issues', {
+      method: 'POST',
+      headers: { ...apiHeaders(token), 'content-type': 'text/plain' },
+      body: '{}',
+    });
+    expect(text.status).toBe(400);
+    const broken = await app.fetch('/api/issues/batchCreate', {
+      method: 'POST',
+      headers: apiHeaders(token),
+      body: '[{"title":',
+    });
+    expect(broken.status).toBe(400);
+    expect(await app.db.issue.count()).toBe(count);
+  });
+
   it('answers the client’s queries with VIEW_APIS=false too', async () => {
     const hidden = await startTestApp(provider, { VIEW_APIS: 'false' });
     try {
