@@ -81,6 +81,14 @@ try {
       issueOwnerId: owner,
       createdById: ids[0] ?? null,
       lastUpdatedById: ids[0] ?? null,
+      // RegScale's parent record: five security plans (parentModule `securityplans`, ids 1 to 5).
+      parentId: (i % 5) + 1,
+      parentModule: 'securityplans',
+      securityPlanId: (i % 5) + 1,
+      identification: i % 2 === 0 ? 'Vulnerability Assessment' : 'Security Control Assessment',
+      otherIdentifier: `SEED-${i + 1}`,
+      dateFirstDetected: new Date(now - ((i % 90) + 1) * day),
+      isPoam: i % 4 === 0,
     };
   });
   await db.issue.createMany({ data: issues });

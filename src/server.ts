@@ -1,4 +1,3 @@
-import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { adminRoutes } from './admin/routes.ts';
@@ -18,11 +17,13 @@ import { useRequestLog } from './http/use-request-log.ts';
 import { useSecurityHeaders } from './http/use-security-headers.ts';
 import type { Logger } from './logger.ts';
 import { useArmor } from './plugins/use-armor.ts';
+import { useCSRFPrevention } from './plugins/use-csrf-prevention.ts';
 import { useDiscoverability } from './plugins/use-discoverability.ts';
 import { useErrorCodes } from './plugins/use-error-codes.ts';
 import { auditRoutes } from './rest/audit.ts';
 import { authRoutes } from './rest/authentication.ts';
 import { issueRoutes } from './rest/issues.ts';
+import { regscaleIssueRoutes } from './rest/regscale-issues.ts';
 import type { RestKit } from './rest/respond.ts';
 import { sessionRoutes } from './rest/sessions.ts';
 import { swaggerRoutes } from './rest/swagger.ts';
@@ -46,9 +47,9 @@ export type Server = YogaServerInstance<NodeServerContext, RequestContext>;
  */
 export function createServer({ config, db, log, auth, metrics }: ServerDependencies): Server {
   /** The one context factory, for GraphQL and REST alike; it authenticates the request. */
-  const contextFor = async (request: Request): Promise<RequestContext> => {
+  const contextFor = async (request: Request, { authenticate = true } = {}): Promise<RequestContext> => {
     const facts = factsOf(request);
-    const principal = await auth.authenticate(request);
+    const principal = authenticate ? await auth.authenticate(request) : null;
     if (principal?.kind === 'serviceAccount') {
       auth.usage.record(principal, facts.clientAddress, auth.now());
       metrics?.tokenUses.inc({ service_account: String(principal.serviceAccountId) });
@@ -74,6 +75,8 @@ export function createServer({ config, db, log, auth, metrics }: ServerDependenc
     ...healthRoutes(config, db),
     ...authRoutes(kit, auth.keys),
     ...sessionRoutes(kit),
+    // Before issueRoutes: `/api/issues/{id}` would match `/api/issues/batchCreate` too.
+    ...regscaleIssueRoutes(kit),
     ...issueRoutes(kit),
     ...auditRoutes(kit),
   ];

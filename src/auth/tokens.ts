@@ -157,7 +157,8 @@ export class TokenService {
     const tokenId = claims.tokenId ?? randomUUID();
     const iat = Math.floor(now.getTime() / 1000);
     const exp = Math.floor(claims.expiresAt.getTime() / 1000);
-    const payload: JWTPayload = { kind: claims.kind, name: claims.userName, roles: claims.roles };
+    // `id`: the user id, read by RegScale's client (parse_user_id_from_jwt); the same as `sub`. Not verified.
+    const payload: JWTPayload = { kind: claims.kind, name: claims.userName, roles: claims.roles, id: claims.subject };
     if (claims.serviceAccountId !== undefined) payload.sa = claims.serviceAccountId;
     const token = await new SignJWT(payload)
       .setProtectedHeader({ alg, kid, typ: tokenType })

@@ -38,6 +38,11 @@ export interface Route {
   docs?: Partial<Record<Method, OperationDoc>>;
   /** One line for the index at `GET /`, for routes without `docs`; routes with neither are not listed. */
   summary?: string;
+  /**
+   * Match the path's fixed segments whatever their case (for clients that
+   * call `batchcreate` for `batchCreate`). @default false
+   */
+  caseInsensitive?: boolean;
 }
 
 interface CompiledRoute extends Route {
@@ -56,7 +61,7 @@ function compile(route: Route): CompiledRoute {
       return '([^/]+)';
     })
     .join('/');
-  return { ...route, pattern: new RegExp(`^${source}/?$`), names };
+  return { ...route, pattern: new RegExp(`^${source}/?$`, route.caseInsensitive ? 'i' : ''), names };
 }
 
 function allowed(route: Route): string {

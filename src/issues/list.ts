@@ -6,6 +6,7 @@ import { parseInput } from '../validation.ts';
 import { whereOf } from './filter.ts';
 import { defaultPageSize, issueFilter, maxPageSize } from './input.ts';
 import { decodeCursor, encodeCursor, scanParts } from './keyset.ts';
+import { regscaleOrder, regscaleWhere } from './where.ts';
 
 export type IssueOrderField = 'DUE_DATE' | 'SEVERITY' | 'CREATED_AT' | 'UPDATED_AT' | 'ID';
 export type OrderDirection = 'ASC' | 'DESC';
@@ -88,6 +89,58 @@ export async function listIssues<Include extends Prisma.IssueInclude | undefined
     pageInfo: {
       hasNextPage: forward ? more : cursor !== null,
       hasPreviousPage: forward ? cursor !== null : more,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+    totalCount: () => ctx.db.issue.count({ where }),
+  };
+}
+
+export interface OffsetIssuesArgs {
+  skip?: number | null;
+  take?: number | null;
+  where?: unknown;
+  order?: unknown;
+}
+
+/**
+ * A page of issues in RegScale's (HotChocolate's) collection-segment
+ * dialect: `skip`/`take` offset paging with a `where` filter and an
+ * `order`. Offset paging reads the skipped rows, unlike the cursor pages
+ * above; the `where` conditions most used (`parentId` with `parentModule`,
+ * `securityPlanId`, `integrationFindingId`) are index-backed. Each edge's
+ * cursor is its place in id order, as in the Relay dialect's default order.
+ */
+export async function offsetIssues<Include extends Prisma.IssueInclude | undefined>(
+  ctx: ServiceContext,
+  args: OffsetIssuesArgs,
+  query: { include?: Include; select?: Prisma.IssueSelect } = {},
+): Promise<IssuePage<Prisma.IssueGetPayload<{ include: Include }>>> {
+  authorize(ctx.principal, 'readIssues');
+  const skip = args.skip ?? 0;
+  const take = args.take ?? defaultPageSize;
+  if (!Number.isInteger(skip) || skip < 0 || skip > 1e9) {
+    throw new BadUserInputError('skip: must be an integer from 0 to 1000000000', 'skip');
+  }
+  if (!Number.isInteger(take) || take < 0 || take > maxPageSize) {
+    throw new BadUserInputError(`take: must be an integer from 0 to ${maxPageSize}`, 'take');
+  }
+  const where = regscaleWhere(args.where, ctx.config.provider);
+  const orderBy = regscaleOrder(args.order);
+  const rows = (await ctx.db.issue.findMany({
+    ...(query as object),
+    where,
+    orderBy,
+    skip,
+    take: take + 1,
+  })) as unknown as (Prisma.IssueGetPayload<{ include: Include }> & { id: number })[];
+  const page = rows.slice(0, take);
+  const edges = page.map((node) => ({ cursor: encodeCursor('ID:ASC', node.id, node.id), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > take,
+      hasPreviousPage: skip > 0,
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges.at(-1)?.cursor ?? null,
     },

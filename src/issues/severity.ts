@@ -1,7 +1,8 @@
 import { IssueSeverity } from '../db/types.ts';
 
-/** Severity as a number (1 = HIGH), stored beside the level so that ordering by severity is index-backed. */
+/** Severity as a number (0 = CRITICAL), stored beside the level so that ordering by severity is index-backed. */
 export const severityRank: Record<IssueSeverity, number> = {
+  [IssueSeverity.CRITICAL]: 0,
   [IssueSeverity.HIGH]: 1,
   [IssueSeverity.MODERATE]: 2,
   [IssueSeverity.LOW]: 3,

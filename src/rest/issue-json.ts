@@ -1,14 +1,29 @@
 import type { Issue } from '../db/types.ts';
+import type { FieldValue } from '../issues/input.ts';
+import { type RegscaleField, regscaleFieldNames } from '../issues/regscale-fields.ts';
+import { severityLabel, statusLabel } from '../issues/regscale-values.ts';
 
-/** An issue as RegScale's REST API spells it, which existing scripts read. */
+type RegscaleJson = { [K in RegscaleField]: FieldValue<K> extends Date ? string | null : FieldValue<K> | null };
+
+/**
+ * An issue as RegScale's REST API spells it: RegScale's names and values
+ * (`status: "Open"`, `severityLevel: "I - High - Significant Deficiency"`),
+ * every field present, null where there is no value.
+ */
 export function issueJson(issue: Issue) {
+  const regscale = Object.fromEntries(
+    regscaleFieldNames.map((name) => {
+      const value = issue[name];
+      return [name, value instanceof Date ? value.toISOString() : (value ?? null)];
+    }),
+  ) as RegscaleJson;
   return {
     id: issue.id,
     uuid: issue.uuid,
     title: issue.title,
     description: issue.description,
-    severityLevel: issue.severityLevel,
-    status: issue.status,
+    severityLevel: severityLabel[issue.severityLevel],
+    status: statusLabel[issue.status],
     dueDate: issue.dueDate?.toISOString() ?? null,
     dateCompleted: issue.dateCompleted?.toISOString() ?? null,
     issueOwnerId: issue.issueOwnerId,
@@ -16,6 +31,7 @@ export function issueJson(issue: Issue) {
     lastUpdatedById: issue.lastUpdatedById,
     dateCreated: issue.createdAt.toISOString(),
     dateLastUpdated: issue.updatedAt.toISOString(),
+    ...regscale,
   };
 }
 

@@ -1,12 +1,41 @@
+import type { RequestContext } from '../context.ts';
 import type { Issue } from '../db/types.ts';
 import type { Route } from '../http/router.ts';
 import { maxPageSize } from '../issues/input.ts';
-import { allIssues, getIssue, pageIssues } from '../issues/service.ts';
+import { allIssues, createIssue, getIssue, pageIssues, updateIssue } from '../issues/service.ts';
 import { issueJson } from './issue-json.ts';
 import { authErrorDocs, availabilityErrorDocs, errorResponseDoc } from './openapi.ts';
-import { handle, type RestKit } from './respond.ts';
+import { handle, type RestKit, readJsonObject } from './respond.ts';
 
-const jsonHeaders = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' };
+export const jsonHeaders = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' };
+
+/** The request body of one issue (`IssueInput`) and the answers of a write, for a route's `docs`. */
+export const issueBodyDoc = {
+  required: true,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/IssueInput' } } },
+};
+export const issueAnswerDoc = {
+  description: 'The issue as stored.',
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Issue' } } },
+};
+const versionHeaderDoc = {
+  name: 'x-api-version',
+  in: 'header',
+  required: false,
+  description: 'Sent by RegScale’s client (`2`); every version gets the same answer.',
+  schema: { type: 'string' },
+};
+
+/**
+ * Answers a stream of issues as a JSON array (see {@link streamArray}). The
+ * first batch is read before answering, so that a database that is down
+ * gets its 503 (through `handle`) rather than a 200 whose body breaks off.
+ */
+export async function streamedIssues(ctx: RequestContext, rows: AsyncGenerator<Issue>): Promise<Response> {
+  const first = await rows.next();
+  const stream = streamArray(first, rows, (error) => ctx.log.error({ err: error }, 'issue stream failed'));
+  return new Response(stream, { headers: jsonHeaders });
+}
 
 /**
  * Streams a JSON array: each issue is serialised as its batch arrives, so
@@ -60,6 +89,35 @@ function streamArray(
 export function issueRoutes(kit: RestKit): Route[] {
   return [
     {
+      path: '/api/issues',
+      methods: {
+        // RegScale's insert_issue reads the answer only on exactly 200 (not 201).
+        POST: (request) =>
+          handle(kit, request, async (ctx) => {
+            const body = await readJsonObject(request, ctx.config.http.maxBodyBytes);
+            return Response.json(issueJson(await createIssue(ctx, body)), { headers: jsonHeaders });
+          }),
+      },
+      docs: {
+        POST: {
+          operationId: 'createIssue',
+          tags: ['Issues'],
+          summary: 'Create an issue',
+          description:
+            'As RegScale’s client sends it (`insert_issue`, `Issue.create`): RegScale’s field names and values; answers 200 with the stored issue.',
+          security: [{ bearerAuth: [] }],
+          parameters: [versionHeaderDoc],
+          requestBody: issueBodyDoc,
+          responses: {
+            '200': issueAnswerDoc,
+            '400': errorResponseDoc('A field is invalid (the message names it).'),
+            ...authErrorDocs,
+            ...availabilityErrorDocs,
+          },
+        },
+      },
+    },
+    {
       path: '/api/issues/getAll',
       methods: {
         GET: (request) =>
@@ -69,12 +127,7 @@ export function issueRoutes(kit: RestKit): Route[] {
               const page = await pageIssues(ctx, { skip: params.get('skip') ?? 0, take: params.get('take') ?? 100 });
               return Response.json(page.map(issueJson), { headers: jsonHeaders });
             }
-            const rows = allIssues(ctx);
-            // The first batch is read before answering, so that a database that is down gets
-            // its 503 (through `handle`) rather than a 200 whose body breaks off at once.
-            const first = await rows.next();
-            const stream = streamArray(first, rows, (error) => ctx.log.error({ err: error }, 'getAll stream failed'));
-            return new Response(stream, { headers: jsonHeaders });
+            return streamedIssues(ctx, allIssues(ctx));
           }),
       },
       docs: {
@@ -124,6 +177,12 @@ export function issueRoutes(kit: RestKit): Route[] {
           handle(kit, request, async (ctx) =>
             Response.json(issueJson(await getIssue(ctx, id)), { headers: jsonHeaders }),
           ),
+        // RegScale's update_issue reads the answer only on exactly 200.
+        PUT: (request, { id }) =>
+          handle(kit, request, async (ctx) => {
+            const body = await readJsonObject(request, ctx.config.http.maxBodyBytes);
+            return Response.json(issueJson(await updateIssue(ctx, id, body)), { headers: jsonHeaders });
+          }),
       },
       docs: {
         GET: {
@@ -140,6 +199,26 @@ export function issueRoutes(kit: RestKit): Route[] {
               content: { 'application/json': { schema: { $ref: '#/components/schemas/Issue' } } },
             },
             '400': errorResponseDoc('The id is not a positive integer.'),
+            ...authErrorDocs,
+            '404': errorResponseDoc('No issue with this id.'),
+            ...availabilityErrorDocs,
+          },
+        },
+        PUT: {
+          operationId: 'updateIssue',
+          tags: ['Issues'],
+          summary: 'Change an issue',
+          description:
+            'As RegScale’s client sends it (`update_issue`, `Issue.save`): the fields present are changed, the others kept; answers 200 with the stored issue.',
+          security: [{ bearerAuth: [] }],
+          parameters: [
+            { name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1, maximum: 2_147_483_647 } },
+            versionHeaderDoc,
+          ],
+          requestBody: issueBodyDoc,
+          responses: {
+            '200': issueAnswerDoc,
+            '400': errorResponseDoc('The id or a field is invalid (the message names it).'),
             ...authErrorDocs,
             '404': errorResponseDoc('No issue with this id.'),
             ...availabilityErrorDocs,

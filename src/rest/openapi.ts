@@ -1,5 +1,6 @@
-import { IssueSeverity, IssueStatus } from '../db/types.ts';
 import type { OperationDoc, Route } from '../http/router.ts';
+import { type RegscaleField, regscaleFieldNames, regscaleFields } from '../issues/regscale-fields.ts';
+import { severityLabel, statusLabel } from '../issues/regscale-values.ts';
 import { version } from '../version.ts';
 import type { IssueJson } from './issue-json.ts';
 
@@ -22,8 +23,8 @@ const issueProperties = {
   uuid: { type: 'string', format: 'uuid' },
   title: { type: 'string' },
   description: { type: ['string', 'null'] },
-  severityLevel: { type: 'string', enum: Object.values(IssueSeverity) },
-  status: { type: 'string', enum: Object.values(IssueStatus) },
+  severityLevel: { type: 'string', enum: Object.values(severityLabel) },
+  status: { type: 'string', enum: Object.values(statusLabel) },
   dueDate: nullable('string', 'date-time', 'When it must be resolved by.'),
   dateCompleted: nullable('string', 'date-time', 'When it was closed.'),
   issueOwnerId: nullable('string', 'uuid', 'The user who owns it.'),
@@ -31,6 +32,15 @@ const issueProperties = {
   lastUpdatedById: nullable('string', 'uuid', 'The user who changed it last; null when a service account did.'),
   dateCreated: dateTime('When it was created.'),
   dateLastUpdated: dateTime('When it was changed last.'),
+  ...(Object.fromEntries(
+    regscaleFieldNames.map((name) => {
+      const kind = regscaleFields[name];
+      const description = `RegScale’s \`${name}\`.`;
+      if (kind === 'date') return [name, nullable('string', 'date-time', description)];
+      const type = kind === 'int' ? 'integer' : kind;
+      return [name, { type: [type, 'null'], description }];
+    }),
+  ) as Record<RegscaleField, unknown>),
 } satisfies Record<keyof IssueJson, unknown>;
 
 const components = {
@@ -64,6 +74,33 @@ const components = {
       properties: issueProperties,
       additionalProperties: false,
     },
+    IssueInput: {
+      type: 'object',
+      description:
+        'An issue to create or change, in RegScale’s shape. Only `title` is required on create. The server sets `id`, `uuid`, `createdById`, `lastUpdatedById`, `dateCreated` and `dateLastUpdated`; a client’s values for them, and fields not listed, are ignored. An empty string is null for dates and user ids.',
+      properties: {
+        ...Object.fromEntries(
+          Object.entries(issueProperties).filter(
+            ([name]) =>
+              !['id', 'uuid', 'createdById', 'lastUpdatedById', 'dateCreated', 'dateLastUpdated'].includes(name),
+          ),
+        ),
+        title: { type: 'string', minLength: 1, maxLength: 300 },
+        description: { type: ['string', 'null'], maxLength: 20000 },
+        severityLevel: {
+          type: ['string', 'null'],
+          description: `RegScale’s label (${Object.values(severityLabel).join(', ')}), its short word (Low, Medium, High, Critical) or the GraphQL enum name; default IV - Not Assigned.`,
+        },
+        status: {
+          type: ['string', 'null'],
+          description: `RegScale’s label (${Object.values(statusLabel).join(', ')}) or the GraphQL enum name; default Open.`,
+        },
+        dueDate: { type: ['string', 'null'], description: 'ISO 8601; without an offset, UTC.' },
+        dateCompleted: { type: ['string', 'null'], description: 'ISO 8601; without an offset, UTC.' },
+        issueOwnerId: { type: ['string', 'null'], description: 'A user id (uuid).' },
+      },
+      additionalProperties: true,
+    },
   },
 };
 
@@ -75,6 +112,8 @@ export function errorResponseDoc(description: string, headers?: Record<string, u
     content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
   };
 }
+
+const uriTooLongDoc = errorResponseDoc('The URL is longer than `MAX_URL_LENGTH`.');
 
 /** The `Retry-After` header of a 429 answer. */
 export const retryAfterHeader = {
@@ -106,7 +145,14 @@ export function openApiDocument(routes: Route[]) {
   const paths: Record<string, Record<string, OperationDoc>> = {};
   for (const route of routes) {
     for (const [method, doc] of Object.entries(route.docs ?? {})) {
-      paths[route.path] = { ...paths[route.path], [method.toLowerCase()]: doc };
+      const operation: OperationDoc = {
+        ...doc,
+        // No requirement means anonymous callers are answered: said explicitly, as linters ask.
+        security: doc.security ?? [],
+        // Every request passes the HTTP limits first (src/http/use-http-limits.ts).
+        responses: { ...doc.responses, '414': uriTooLongDoc },
+      };
+      paths[route.path] = { ...paths[route.path], [method.toLowerCase()]: operation };
     }
   }
   return {

@@ -9,8 +9,17 @@ const maxJsonBytes = 64 * 1024;
 
 /** What REST handlers are built with: the request context factory GraphQL uses too. */
 export interface RestKit {
-  contextFor: (request: Request) => Promise<RequestContext>;
+  contextFor: (request: Request, options?: { authenticate?: boolean }) => Promise<RequestContext>;
   log: Logger;
+}
+
+export interface HandleOptions {
+  /**
+   * Build the context without reading the `Authorization` header (principal
+   * null), for endpoints that are anonymous by nature (login), so that a
+   * stale header some clients send is not refused. @default false
+   */
+  anonymous?: boolean;
 }
 
 /**
@@ -22,10 +31,11 @@ export async function handle(
   kit: RestKit,
   request: Request,
   run: (ctx: RequestContext) => Promise<Response>,
+  options: HandleOptions = {},
 ): Promise<Response> {
   let ctx: RequestContext | undefined;
   try {
-    ctx = await kit.contextFor(request);
+    ctx = await kit.contextFor(request, { authenticate: !options.anonymous });
     return await run(ctx);
   } catch (error) {
     const answer = toAppError(error, requestIdOf(request), kit.log);
@@ -36,22 +46,29 @@ export async function handle(
   }
 }
 
-/** Reads a JSON object body, refusing other content types, oversized and malformed bodies. */
-export async function readJsonObject(request: Request): Promise<Record<string, unknown>> {
+/**
+ * Reads a JSON body of at most `maxBytes`, refusing other content types,
+ * oversized and malformed bodies.
+ */
+export async function readJson(request: Request, maxBytes = maxJsonBytes): Promise<unknown> {
   const type = request.headers.get('content-type') ?? '';
   if (!/^application\/json\s*(;|$)/i.test(type)) {
     throw new BadUserInputError('Content-Type must be application/json');
   }
   const length = Number(request.headers.get('content-length') ?? 0);
-  if (length > maxJsonBytes) throw new BadUserInputError('Request body too large');
+  if (length > maxBytes) throw new BadUserInputError('Request body too large');
   const text = await request.text();
-  if (Buffer.byteLength(text) > maxJsonBytes) throw new BadUserInputError('Request body too large');
-  let body: unknown;
+  if (Buffer.byteLength(text) > maxBytes) throw new BadUserInputError('Request body too large');
   try {
-    body = JSON.parse(text);
+    return JSON.parse(text);
   } catch {
     throw new BadUserInputError('Request body is not valid JSON');
   }
+}
+
+/** Reads a JSON object body (see {@link readJson}). */
+export async function readJsonObject(request: Request, maxBytes = maxJsonBytes): Promise<Record<string, unknown>> {
+  const body = await readJson(request, maxBytes);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new BadUserInputError('Request body must be a JSON object');
   }

@@ -1,8 +1,13 @@
 import { queryFromInfo } from '@pothos/plugin-prisma';
+import type { Issue } from '../db/types.ts';
 import { IssueSeverity, IssueStatus } from '../db/types.ts';
+import { BadUserInputError } from '../errors.ts';
 import { defaultPageSize, maxPageSize } from '../issues/input.ts';
-import { type IssuePage, listIssues } from '../issues/list.ts';
+import { type IssuePage, listIssues, offsetIssues } from '../issues/list.ts';
+import { type FieldKind, regscaleFieldNames, regscaleFields } from '../issues/regscale-fields.ts';
+import { severityLabel, statusLabel } from '../issues/regscale-values.ts';
 import * as issues from '../issues/service.ts';
+import { filterFields, sortFields } from '../issues/where.ts';
 import { builder } from './builder.ts';
 
 const read = { can: 'readIssues' } as const;
@@ -11,6 +16,7 @@ const write = { can: 'writeIssues' } as const;
 const SeverityEnum = builder.enumType('IssueSeverity', {
   description: 'Severity of an issue, as RegScale grades findings.',
   values: {
+    CRITICAL: { value: IssueSeverity.CRITICAL, description: '0 - Critical - Critical Deficiency.' },
     HIGH: { value: IssueSeverity.HIGH, description: 'I - High - Significant Deficiency.' },
     MODERATE: { value: IssueSeverity.MODERATE, description: 'II - Moderate - Reportable Condition.' },
     LOW: { value: IssueSeverity.LOW, description: 'III - Low - Other Weakness.' },
@@ -18,19 +24,37 @@ const SeverityEnum = builder.enumType('IssueSeverity', {
   } as const,
 });
 
+const statusDescriptions: Record<IssueStatus, string> = {
+  DRAFT: 'Being written; not yet raised.',
+  PENDING_SCREENING: 'Raised; awaits screening.',
+  OPEN: 'Raised and being worked on.',
+  PENDING_VERIFICATION: 'Fixed; the fix awaits verification.',
+  CLOSED: 'Resolved.',
+  CANCELLED: 'Withdrawn without resolution.',
+  PENDING_DECOMMISSION: 'Resolved by decommissioning what is affected, once that is done.',
+  SUPPLY_CHAIN_DEPENDENCY: 'Waits on the supply chain or procurement.',
+  VENDOR_DEPENDENCY: 'Waits on a vendor’s fix.',
+  DELAYED: 'Past its plan; delayed.',
+  EXCEPTION_WAIVER: 'Accepted under an exception or waiver.',
+  PENDING_APPROVAL: 'Awaits approval.',
+};
+
 const StatusEnum = builder.enumType('IssueStatus', {
-  description: 'Life cycle of an issue.',
-  values: {
-    DRAFT: { value: IssueStatus.DRAFT, description: 'Being written; not yet raised.' },
-    OPEN: { value: IssueStatus.OPEN, description: 'Raised and being worked on.' },
-    PENDING_VERIFICATION: {
-      value: IssueStatus.PENDING_VERIFICATION,
-      description: 'Fixed; the fix awaits verification.',
-    },
-    CLOSED: { value: IssueStatus.CLOSED, description: 'Resolved.' },
-    CANCELLED: { value: IssueStatus.CANCELLED, description: 'Withdrawn without resolution.' },
-  } as const,
+  description: 'Life cycle of an issue (RegScale’s statuses; `Issue.status` answers RegScale’s spelling of each).',
+  values: Object.fromEntries(
+    Object.values(IssueStatus).map((value) => [
+      value,
+      { value, description: `${statusLabel[value]}: ${statusDescriptions[value]}` },
+    ]),
+  ) as Record<IssueStatus, { value: IssueStatus; description: string }>,
 });
+
+const graphqlTypeOf = { int: 'Int', string: 'String', date: 'DateTime', boolean: 'Boolean' } as const satisfies Record<
+  FieldKind,
+  string
+>;
+/** Booleans RegScale's record always holds (stored with a default). */
+const alwaysSet = new Set(['isPublic', 'isPoam']);
 
 export const IssueType = builder.prismaObject('Issue', {
   description: 'A GRC issue (finding), modelled on RegScale’s issue record.',
@@ -40,8 +64,18 @@ export const IssueType = builder.prismaObject('Issue', {
     uuid: t.exposeString('uuid', { description: 'Globally unique identifier.' }),
     title: t.exposeString('title', { description: 'Short statement of the issue.' }),
     description: t.exposeString('description', { nullable: true, description: 'Details of the issue.' }),
-    severityLevel: t.expose('severityLevel', { type: SeverityEnum, description: 'How severe the issue is.' }),
-    status: t.expose('status', { type: StatusEnum, description: 'Where the issue is in its life cycle.' }),
+    severityLevel: t.string({
+      description:
+        'How severe the issue is, as RegScale spells it (`I - High - Significant Deficiency`, …). Typed: `severity`.',
+      resolve: (issue) => severityLabel[issue.severityLevel],
+    }),
+    severity: t.expose('severityLevel', { type: SeverityEnum, description: 'How severe the issue is (typed).' }),
+    status: t.string({
+      description:
+        'Where the issue is in its life cycle, as RegScale spells it (`Open`, `Closed`, …). Typed: `issueStatus`.',
+      resolve: (issue) => statusLabel[issue.status],
+    }),
+    issueStatus: t.expose('status', { type: StatusEnum, description: 'Where the issue is in its life cycle (typed).' }),
     dueDate: t.expose('dueDate', { type: 'DateTime', nullable: true, description: 'When it must be resolved.' }),
     dateCompleted: t.expose('dateCompleted', {
       type: 'DateTime',
@@ -67,6 +101,32 @@ export const IssueType = builder.prismaObject('Issue', {
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was created.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it was last changed.' }),
+    // RegScale's names for what the fields above hold.
+    issueOwnerId: t.exposeID('issueOwnerId', { nullable: true, description: 'The owner’s user id (RegScale’s name).' }),
+    createdById: t.exposeID('createdById', {
+      nullable: true,
+      description: 'The creator’s user id; null when a service account created it (RegScale’s name).',
+    }),
+    lastUpdatedById: t.exposeID('lastUpdatedById', {
+      nullable: true,
+      description: 'The user id of the last change; null when a service account made it (RegScale’s name).',
+    }),
+    dateCreated: t.expose('createdAt', { type: 'DateTime', description: 'When it was created (RegScale’s name).' }),
+    dateLastUpdated: t.expose('updatedAt', {
+      type: 'DateTime',
+      description: 'When it was last changed (RegScale’s name).',
+    }),
+    ...Object.fromEntries(
+      regscaleFieldNames.map((name) => [
+        name,
+        t.field({
+          type: graphqlTypeOf[regscaleFields[name]],
+          nullable: !alwaysSet.has(name) as true,
+          description: `RegScale’s \`${name}\`.`,
+          resolve: (issue: Issue) => issue[name] as never,
+        }),
+      ]),
+    ),
   }),
 });
 
@@ -96,6 +156,11 @@ const IssueConnection = builder.objectRef<IssuePage<object>>('IssueConnection').
   description: 'A page of issues.',
   fields: (t) => ({
     edges: t.field({ type: [IssueEdge], description: 'The issues of this page.', resolve: (c) => c.edges }),
+    items: t.field({
+      type: [IssueType],
+      description: 'The issues of this page, without cursors (RegScale’s collection-segment dialect).',
+      resolve: (c) => c.edges.map((e) => e.node) as never,
+    }),
     pageInfo: t.field({ type: PageInfo, description: 'Whether more pages exist.', resolve: (c) => c.pageInfo }),
     totalCount: t.int({
       description: 'How many issues match the filter in all (counted only when asked for).',
@@ -140,6 +205,95 @@ const IssueFilter = builder.inputType('IssueFilter', {
   }),
 });
 
+const OperationInputs = {
+  int: builder.inputType('IntOperationFilterInput', {
+    description: 'Conditions on an integer field; all must hold.',
+    fields: (t) => ({
+      eq: t.int({ description: 'Equal to (null: has no value).' }),
+      neq: t.int({ description: 'Not equal to (null: has a value).' }),
+      in: t.intList({ description: 'Any of these (at most 100).' }),
+      gt: t.int({ description: 'Greater than.' }),
+      gte: t.int({ description: 'Greater than or equal to.' }),
+      lt: t.int({ description: 'Less than.' }),
+      lte: t.int({ description: 'Less than or equal to.' }),
+    }),
+  }),
+  string: builder.inputType('StringOperationFilterInput', {
+    description:
+      'Conditions on a text field; all must hold. On `status` and `severityLevel` only eq, neq and in, with RegScale’s values.',
+    fields: (t) => ({
+      eq: t.string({ description: 'Equal to (null: has no value).' }),
+      neq: t.string({ description: 'Not equal to (null: has a value).' }),
+      in: t.stringList({ description: 'Any of these (at most 100).' }),
+      contains: t.string({ description: 'Contains this text (case-insensitive).' }),
+    }),
+  }),
+  date: builder.inputType('DateTimeOperationFilterInput', {
+    description: 'Conditions on a date-time field; all must hold.',
+    fields: (t) => ({
+      eq: t.field({ type: 'DateTime', description: 'Equal to (null: has no value).' }),
+      neq: t.field({ type: 'DateTime', description: 'Not equal to (null: has a value).' }),
+      in: t.field({ type: ['DateTime'], description: 'Any of these (at most 100).' }),
+      gt: t.field({ type: 'DateTime', description: 'After.' }),
+      gte: t.field({ type: 'DateTime', description: 'At or after.' }),
+      lt: t.field({ type: 'DateTime', description: 'Before.' }),
+      lte: t.field({ type: 'DateTime', description: 'At or before.' }),
+    }),
+  }),
+  boolean: builder.inputType('BooleanOperationFilterInput', {
+    description: 'Conditions on a true/false field.',
+    fields: (t) => ({
+      eq: t.boolean({ description: 'Equal to.' }),
+      neq: t.boolean({ description: 'Not equal to.' }),
+    }),
+  }),
+};
+
+const operationInputOf = { ...OperationInputs, severity: OperationInputs.string, status: OperationInputs.string };
+
+const IssueFilterInput = builder.inputRef<Record<string, unknown>>('IssueFilterInput').implement({
+  description:
+    'RegScale’s (HotChocolate’s) filter: each field’s conditions must hold; `and` all of a list, `or` one of it. Fields under RegScale’s names.',
+  fields: (t) => ({
+    and: t.field({ type: [IssueFilterInput], description: 'Every one of these must hold.' }),
+    or: t.field({ type: [IssueFilterInput], description: 'At least one of these must hold.' }),
+    ...Object.fromEntries(
+      Object.entries(filterFields).map(([name, { kind }]) => [
+        name,
+        t.field({ type: operationInputOf[kind] as never, description: `Conditions on \`${name}\`.` }),
+      ]),
+    ),
+  }),
+});
+
+const IssueSortInput = builder.inputType('IssueSortInput', {
+  description: 'RegScale’s (HotChocolate’s) ordering: one field per entry; ties are broken by id.',
+  fields: (t) =>
+    Object.fromEntries(
+      Object.keys(sortFields).map((name) => [
+        name,
+        t.field({ type: OrderDirectionEnum, description: `Order by \`${name}\`.` }),
+      ]),
+    ),
+});
+
+/**
+ * Which dialect an `issues` call speaks. `skip: 0` goes with either,
+ * because RegScale's client adds it to every query that lacks `skip`.
+ */
+function dialectOf(args: Record<string, unknown>): 'relay' | 'offset' {
+  const relay = ['first', 'after', 'last', 'before', 'filter', 'orderBy'].filter((k) => args[k] != null);
+  const offset = ['take', 'where', 'order'].filter((k) => args[k] != null);
+  if (args.skip != null && args.skip !== 0) offset.push('skip');
+  if (relay.length > 0 && offset.length > 0) {
+    throw new BadUserInputError(
+      `issues: ${offset[0]} (skip/take/where/order) cannot be used with ${relay[0]} (first/after/last/before/filter/orderBy)`,
+      offset[0],
+    );
+  }
+  return relay.length > 0 || (offset.length === 0 && args.skip == null) ? 'relay' : 'offset';
+}
+
 builder.queryFields((t) => ({
   issue: t.prismaField({
     type: 'Issue',
@@ -150,7 +304,7 @@ builder.queryFields((t) => ({
   }),
   issues: t.field({
     type: IssueConnection,
-    description: `A page of issues (Relay cursor connection): \`first\`/\`after\` forwards, \`last\`/\`before\` backwards, at most ${maxPageSize} a page (default ${defaultPageSize}).`,
+    description: `A page of issues, in either of two dialects. Relay cursor connection: \`first\`/\`after\` forwards, \`last\`/\`before\` backwards, with \`filter\` and \`orderBy\`. RegScale's (HotChocolate's) collection segment: \`skip\`/\`take\` offset paging with \`where\` and \`order\`. At most ${maxPageSize} a page (default ${defaultPageSize}). The two dialects' arguments cannot be mixed (BAD_USER_INPUT), except \`skip: 0\`, which goes with either. \`edges\` and \`items\` answer in both.`,
     authScopes: read,
     args: {
       first: t.arg.int({ description: `Issues after \`after\` (0 to ${maxPageSize}).` }),
@@ -159,17 +313,33 @@ builder.queryFields((t) => ({
       before: t.arg.string({ description: 'Cursor to end before.' }),
       filter: t.arg({ type: IssueFilter, description: 'Which issues.' }),
       orderBy: t.arg({ type: IssueOrder, description: 'Order; default by id ascending.' }),
+      skip: t.arg.int({ description: 'Issues to pass over (RegScale dialect; offset paging).' }),
+      take: t.arg.int({ description: `Issues in the page, 0 to ${maxPageSize} (RegScale dialect).` }),
+      where: t.arg({ type: IssueFilterInput, description: 'Which issues (RegScale dialect).' }),
+      order: t.arg({ type: [IssueSortInput], description: 'Order; default by id ascending (RegScale dialect).' }),
     },
-    resolve: (_root, args, ctx, info) =>
-      listIssues(
+    resolve: (_root, args, ctx, info) => {
+      const dialect = dialectOf(args);
+      // The selection below the nodes, so relations load with the page, not per issue.
+      const nodes = (path: string[]) => queryFromInfo({ context: ctx, info, typeName: 'Issue', path });
+      const selected = new Set(
+        info.fieldNodes
+          .flatMap((n) => n.selectionSet?.selections ?? [])
+          .map((s) => (s.kind === 'Field' ? s.name.value : '')),
+      );
+      const query = selected.has('items') && !selected.has('edges') ? nodes(['items']) : nodes(['edges', 'node']);
+      if (dialect === 'offset') {
+        return offsetIssues(ctx, { skip: args.skip, take: args.take, where: args.where, order: args.order }, query);
+      }
+      return listIssues(
         ctx,
         {
           ...args,
           orderBy: args.orderBy ? { field: args.orderBy.field, direction: args.orderBy.direction ?? 'ASC' } : null,
         },
-        // The selection below edges.node, so relations load with the page, not per issue.
-        queryFromInfo({ context: ctx, info, typeName: 'Issue', path: ['edges', 'node'] }),
-      ),
+        query,
+      );
+    },
   }),
 }));
 
@@ -182,8 +352,19 @@ const CreateIssueInput = builder.inputType('CreateIssueInput', {
     status: t.field({ type: StatusEnum, description: 'Default OPEN.' }),
     dueDate: t.field({ type: 'DateTime', description: 'When it must be resolved.' }),
     issueOwnerId: t.id({ description: 'The responsible user.' }),
+    ...regscaleInputFields(t),
   }),
 });
+
+/** RegScale's further fields as optional inputs (null clears one). */
+function regscaleInputFields(t: { field: (options: { type: never; description: string }) => unknown }) {
+  return Object.fromEntries(
+    regscaleFieldNames.map((name) => [
+      name,
+      t.field({ type: graphqlTypeOf[regscaleFields[name]] as never, description: `RegScale’s \`${name}\`.` }),
+    ]),
+  ) as Record<string, never>;
+}
 
 const UpdateIssueInput = builder.inputType('UpdateIssueInput', {
   description: 'Changes to an issue; omitted fields stay as they are, null clears optional ones.',
@@ -195,6 +376,7 @@ const UpdateIssueInput = builder.inputType('UpdateIssueInput', {
     dueDate: t.field({ type: 'DateTime', description: 'New due date.' }),
     dateCompleted: t.field({ type: 'DateTime', description: 'When it was completed.' }),
     issueOwnerId: t.id({ description: 'The responsible user.' }),
+    ...regscaleInputFields(t),
   }),
 });
 

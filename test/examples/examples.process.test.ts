@@ -76,7 +76,7 @@ describe('the examples, against a running server', () => {
       timeout: 30_000,
     });
     expect(stdout).toContain('3 issues');
-    expect(stdout).toMatch(/#1 \[HIGH\] OPEN: Open finding A/);
+    expect(stdout).toContain('#1 [I - High - Significant Deficiency] Open: Open finding A');
   });
 
   it.runIf(python)('the Python script reports a refused token clearly', async () => {

@@ -6,18 +6,162 @@ export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' |
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
 /** A new issue. Who created it and when are set by the server. */
 export type CreateIssueInput = {
+  /** RegScale’s `activitiesObserved`. */
+  activitiesObserved?: string | null | undefined;
+  /** RegScale’s `adjustedRiskRating`. */
+  adjustedRiskRating?: string | null | undefined;
+  /** RegScale’s `affectedControls`. */
+  affectedControls?: string | null | undefined;
+  /** RegScale’s `assessmentId`. */
+  assessmentId?: number | null | undefined;
+  /** RegScale’s `assetIdentifier`. */
+  assetIdentifier?: string | null | undefined;
+  /** RegScale’s `autoApproved`. */
+  autoApproved?: string | null | undefined;
+  /** RegScale’s `bRiskAdjustment`. */
+  bRiskAdjustment?: boolean | null | undefined;
+  /** RegScale’s `basisForAdjustment`. */
+  basisForAdjustment?: string | null | undefined;
+  /** RegScale’s `burpId`. */
+  burpId?: string | null | undefined;
+  /** RegScale’s `capStatus`. */
+  capStatus?: string | null | undefined;
+  /** RegScale’s `changes`. */
+  changes?: string | null | undefined;
+  /** RegScale’s `componentId`. */
+  componentId?: number | null | undefined;
+  /** RegScale’s `controlId`. */
+  controlId?: number | null | undefined;
+  /** RegScale’s `costEstimate`. */
+  costEstimate?: number | null | undefined;
+  /** RegScale’s `cve`. */
+  cve?: string | null | undefined;
+  /** RegScale’s `dateFirstDetected`. */
+  dateFirstDetected?: string | null | undefined;
+  /** RegScale’s `defenderAlertId`. */
+  defenderAlertId?: string | null | undefined;
+  /** RegScale’s `defenderCloudId`. */
+  defenderCloudId?: string | null | undefined;
+  /** RegScale’s `defenderId`. */
+  defenderId?: string | null | undefined;
+  /** RegScale’s `dependabotId`. */
+  dependabotId?: string | null | undefined;
   /** Up to 20000 characters. */
   description?: string | null | undefined;
+  /** RegScale’s `deviationRationale`. */
+  deviationRationale?: string | null | undefined;
   /** When it must be resolved. */
   dueDate?: string | null | undefined;
+  /** RegScale’s `facilityId`. */
+  facilityId?: number | null | undefined;
+  /** RegScale’s `failuresObserved`. */
+  failuresObserved?: string | null | undefined;
+  /** RegScale’s `falsePositive`. */
+  falsePositive?: string | null | undefined;
+  /** RegScale’s `identification`. */
+  identification?: string | null | undefined;
+  /** RegScale’s `incidentId`. */
+  incidentId?: number | null | undefined;
+  /** RegScale’s `integrationFindingId`. */
+  integrationFindingId?: string | null | undefined;
+  /** RegScale’s `isPoam`. */
+  isPoam?: boolean | null | undefined;
+  /** RegScale’s `isPublic`. */
+  isPublic?: boolean | null | undefined;
   /** The responsible user. */
   issueOwnerId?: string | number | null | undefined;
+  /** RegScale’s `jiraId`. */
+  jiraId?: string | null | undefined;
+  /** RegScale’s `kevList`. */
+  kevList?: string | null | undefined;
+  /** RegScale’s `levelOfEffort`. */
+  levelOfEffort?: number | null | undefined;
+  /** RegScale’s `manualDetectionId`. */
+  manualDetectionId?: string | null | undefined;
+  /** RegScale’s `manualDetectionSource`. */
+  manualDetectionSource?: string | null | undefined;
+  /** RegScale’s `operationalRequirement`. */
+  operationalRequirement?: string | null | undefined;
+  /** RegScale’s `orgId`. */
+  orgId?: number | null | undefined;
+  /** RegScale’s `originalRiskRating`. */
+  originalRiskRating?: string | null | undefined;
+  /** RegScale’s `otherIdentifier`. */
+  otherIdentifier?: string | null | undefined;
+  /** RegScale’s `parentId`. */
+  parentId?: number | null | undefined;
+  /** RegScale’s `parentModule`. */
+  parentModule?: string | null | undefined;
+  /** RegScale’s `pluginId`. */
+  pluginId?: string | null | undefined;
+  /** RegScale’s `poamComments`. */
+  poamComments?: string | null | undefined;
+  /** RegScale’s `policyId`. */
+  policyId?: number | null | undefined;
+  /** RegScale’s `prismaId`. */
+  prismaId?: string | null | undefined;
+  /** RegScale’s `projectId`. */
+  projectId?: number | null | undefined;
+  /** RegScale’s `qualityAssurerId`. */
+  qualityAssurerId?: string | null | undefined;
+  /** RegScale’s `qualityImpact`. */
+  qualityImpact?: string | null | undefined;
+  /** RegScale’s `qualysId`. */
+  qualysId?: string | null | undefined;
+  /** RegScale’s `recommendedActions`. */
+  recommendedActions?: string | null | undefined;
+  /** RegScale’s `remediationDescription`. */
+  remediationDescription?: string | null | undefined;
+  /** RegScale’s `requirementId`. */
+  requirementId?: number | null | undefined;
+  /** RegScale’s `requirementsViolated`. */
+  requirementsViolated?: string | null | undefined;
+  /** RegScale’s `riskAdjustment`. */
+  riskAdjustment?: string | null | undefined;
+  /** RegScale’s `safetyImpact`. */
+  safetyImpact?: string | null | undefined;
+  /** RegScale’s `salesforceId`. */
+  salesforceId?: string | null | undefined;
+  /** RegScale’s `securityChecks`. */
+  securityChecks?: string | null | undefined;
+  /** RegScale’s `securityImpact`. */
+  securityImpact?: string | null | undefined;
+  /** RegScale’s `securityPlanId`. */
+  securityPlanId?: number | null | undefined;
+  /** RegScale’s `serviceNowId`. */
+  serviceNowId?: string | null | undefined;
   /** Default NOT_ASSIGNED. */
   severityLevel?: IssueSeverity | null | undefined;
+  /** RegScale’s `sonarQubeIssueId`. */
+  sonarQubeIssueId?: string | null | undefined;
+  /** RegScale’s `sourceReport`. */
+  sourceReport?: string | null | undefined;
   /** Default OPEN. */
   status?: IssueStatus | null | undefined;
+  /** RegScale’s `supplyChainId`. */
+  supplyChainId?: number | null | undefined;
+  /** RegScale’s `tenableId`. */
+  tenableId?: string | null | undefined;
+  /** RegScale’s `tenableNessusId`. */
+  tenableNessusId?: string | null | undefined;
   /** 1 to 300 characters. */
   title: string;
+  /** RegScale’s `vendorActions`. */
+  vendorActions?: string | null | undefined;
+  /** RegScale’s `vendorDependency`. */
+  vendorDependency?: string | null | undefined;
+  /** RegScale’s `vendorLastUpdate`. */
+  vendorLastUpdate?: string | null | undefined;
+  /** RegScale’s `vendorName`. */
+  vendorName?: string | null | undefined;
+  /** RegScale’s `vulnerabilityId`. */
+  vulnerabilityId?: number | null | undefined;
+  /** RegScale’s `wizCicdScanId`. */
+  wizCicdScanId?: string | null | undefined;
+  /** RegScale’s `wizCicdScanVuln`. */
+  wizCicdScanVuln?: string | null | undefined;
+  /** RegScale’s `wizId`. */
+  wizId?: string | null | undefined;
 };
 
 /** A new service account. */
@@ -69,6 +213,8 @@ export type IssueOrderField =
 
 /** Severity of an issue, as RegScale grades findings. */
 export type IssueSeverity =
+  /** 0 - Critical - Critical Deficiency. */
+  | 'CRITICAL'
   /** I - High - Significant Deficiency. */
   | 'HIGH'
   /** III - Low - Other Weakness. */
@@ -78,18 +224,32 @@ export type IssueSeverity =
   /** IV - Not Assigned. */
   | 'NOT_ASSIGNED';
 
-/** Life cycle of an issue. */
+/** Life cycle of an issue (RegScale’s statuses; `Issue.status` answers RegScale’s spelling of each). */
 export type IssueStatus =
-  /** Withdrawn without resolution. */
+  /** Cancelled: Withdrawn without resolution. */
   | 'CANCELLED'
-  /** Resolved. */
+  /** Closed: Resolved. */
   | 'CLOSED'
-  /** Being written; not yet raised. */
+  /** Delayed: Past its plan; delayed. */
+  | 'DELAYED'
+  /** Draft: Being written; not yet raised. */
   | 'DRAFT'
-  /** Raised and being worked on. */
+  /** Exception/Waiver: Accepted under an exception or waiver. */
+  | 'EXCEPTION_WAIVER'
+  /** Open: Raised and being worked on. */
   | 'OPEN'
-  /** Fixed; the fix awaits verification. */
-  | 'PENDING_VERIFICATION';
+  /** Pending Approval: Awaits approval. */
+  | 'PENDING_APPROVAL'
+  /** Pending Decommission: Resolved by decommissioning what is affected, once that is done. */
+  | 'PENDING_DECOMMISSION'
+  /** Pending Screening: Raised; awaits screening. */
+  | 'PENDING_SCREENING'
+  /** Pending Verification: Fixed; the fix awaits verification. */
+  | 'PENDING_VERIFICATION'
+  /** Supply Chain/Procurement Dependency: Waits on the supply chain or procurement. */
+  | 'SUPPLY_CHAIN_DEPENDENCY'
+  /** Vendor Dependency for Fix: Waits on a vendor’s fix. */
+  | 'VENDOR_DEPENDENCY';
 
 /** Ascending or descending. */
 export type OrderDirection =
@@ -152,7 +312,7 @@ export type CreateIssueMutationVariables = Exact<{
 }>;
 
 
-export type CreateIssueMutation = { createIssue: { id: string, title: string, status: IssueStatus, severityLevel: IssueSeverity, dueDate: string | null, createdBy: { userName: string } | null } };
+export type CreateIssueMutation = { createIssue: { id: string, title: string, status: string, severityLevel: string, issueStatus: IssueStatus, severity: IssueSeverity, dueDate: string | null, createdBy: { userName: string } | null } };
 
 export type IssuePageQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -162,11 +322,11 @@ export type IssuePageQueryVariables = Exact<{
 }>;
 
 
-export type IssuePageQuery = { issues: { totalCount: number, edges: Array<{ cursor: string, node: { id: string, title: string, status: IssueStatus, severityLevel: IssueSeverity, dueDate: string | null, issueOwner: { userName: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type IssuePageQuery = { issues: { totalCount: number, edges: Array<{ cursor: string, node: { id: string, title: string, status: string, severityLevel: string, dueDate: string | null, issueOwner: { userName: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 
 export const LoginDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"Login"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"userName"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"password"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"login"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"userName"},"value":{"kind":"Variable","name":{"kind":"Name","value":"userName"}}},{"kind":"Argument","name":{"kind":"Name","value":"password"},"value":{"kind":"Variable","name":{"kind":"Name","value":"password"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"token"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"user"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"userName"}},{"kind":"Field","name":{"kind":"Name","value":"roles"}}]}}]}}]}}]} as unknown as DocumentNode<LoginMutation, LoginMutationVariables>;
 export const MeDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"userName"}},{"kind":"Field","name":{"kind":"Name","value":"roles"}},{"kind":"Field","name":{"kind":"Name","value":"tokenExpiresAt"}}]}}]}}]} as unknown as DocumentNode<MeQuery, MeQueryVariables>;
 export const CreateServiceAccountDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateServiceAccount"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateServiceAccountInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createServiceAccount"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"token"}},{"kind":"Field","name":{"kind":"Name","value":"serviceAccount"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"purpose"}},{"kind":"Field","name":{"kind":"Name","value":"roles"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}}]}}]}}]}}]} as unknown as DocumentNode<CreateServiceAccountMutation, CreateServiceAccountMutationVariables>;
-export const CreateIssueDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateIssue"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateIssueInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createIssue"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"title"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"severityLevel"}},{"kind":"Field","name":{"kind":"Name","value":"dueDate"}},{"kind":"Field","name":{"kind":"Name","value":"createdBy"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"userName"}}]}}]}}]}}]} as unknown as DocumentNode<CreateIssueMutation, CreateIssueMutationVariables>;
+export const CreateIssueDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateIssue"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateIssueInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createIssue"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"title"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"severityLevel"}},{"kind":"Field","name":{"kind":"Name","value":"issueStatus"}},{"kind":"Field","name":{"kind":"Name","value":"severity"}},{"kind":"Field","name":{"kind":"Name","value":"dueDate"}},{"kind":"Field","name":{"kind":"Name","value":"createdBy"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"userName"}}]}}]}}]}}]} as unknown as DocumentNode<CreateIssueMutation, CreateIssueMutationVariables>;
 export const IssuePageDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"IssuePage"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"filter"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"IssueFilter"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"orderBy"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"IssueOrder"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"issues"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}},{"kind":"Argument","name":{"kind":"Name","value":"filter"},"value":{"kind":"Variable","name":{"kind":"Name","value":"filter"}}},{"kind":"Argument","name":{"kind":"Name","value":"orderBy"},"value":{"kind":"Variable","name":{"kind":"Name","value":"orderBy"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"title"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"severityLevel"}},{"kind":"Field","name":{"kind":"Name","value":"dueDate"}},{"kind":"Field","name":{"kind":"Name","value":"issueOwner"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"userName"}}]}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]} as unknown as DocumentNode<IssuePageQuery, IssuePageQueryVariables>;

@@ -3,11 +3,11 @@ import { adminPassword, adminUserName, startTestApp, type TestApp, userPassword 
 import { testProviders } from '../support/databases.ts';
 
 const create = `mutation ($input: CreateIssueInput!) {
-  createIssue(input: $input) { id title status severityLevel dateCompleted createdBy { userName } lastUpdatedBy { userName } }
+  createIssue(input: $input) { id title status: issueStatus severityLevel: severity dateCompleted createdBy { userName } lastUpdatedBy { userName } }
 }`;
 const page = `query ($first: Int, $after: String, $last: Int, $before: String, $filter: IssueFilter, $orderBy: IssueOrder) {
   issues(first: $first, after: $after, last: $last, before: $before, filter: $filter, orderBy: $orderBy) {
-    edges { cursor node { id title dueDate severityLevel } }
+    edges { cursor node { id title dueDate severityLevel: severity } }
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
   }
 }`;
@@ -239,7 +239,7 @@ describe.each(testProviders)('issues over GraphQL on %s', (provider) => {
     );
     const id = body.data?.createIssue.id;
     const updated = await app.graphql<{ updateIssue: Record<string, unknown> }>(
-      'mutation ($id: ID!) { updateIssue(id: $id, input: { title: "Renamed", severityLevel: HIGH }) { title severityLevel lastUpdatedBy { userName } } }',
+      'mutation ($id: ID!) { updateIssue(id: $id, input: { title: "Renamed", severityLevel: HIGH }) { title severityLevel: severity lastUpdatedBy { userName } } }',
       { id },
       token.ADMINISTRATOR,
     );
@@ -249,14 +249,14 @@ describe.each(testProviders)('issues over GraphQL on %s', (provider) => {
       lastUpdatedBy: { userName: adminUserName },
     });
     const closed = await app.graphql<{ closeIssue: { status: string; dateCompleted: string | null } }>(
-      'mutation ($id: ID!) { closeIssue(id: $id) { status dateCompleted } }',
+      'mutation ($id: ID!) { closeIssue(id: $id) { status: issueStatus dateCompleted } }',
       { id },
       token.ISSUE_MANAGER,
     );
     expect(closed.body.data?.closeIssue.status).toBe('CLOSED');
     expect(closed.body.data?.closeIssue.dateCompleted).toBeTypeOf('string');
     const reopened = await app.graphql<{ reopenIssue: { status: string; dateCompleted: string | null } }>(
-      'mutation ($id: ID!) { reopenIssue(id: $id) { status dateCompleted } }',
+      'mutation ($id: ID!) { reopenIssue(id: $id) { status: issueStatus dateCompleted } }',
       { id },
       token.ISSUE_MANAGER,
     );

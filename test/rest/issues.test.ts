@@ -3,25 +3,12 @@ import { severityRank } from '../../src/issues/severity.ts';
 import { type IssueJson, issueJson } from '../../src/rest/issue-json.ts';
 import { adminPassword, adminUserName, startTestApp, type TestApp, userPassword } from '../support/app.ts';
 import { testProviders } from '../support/databases.ts';
+import { regscaleIssueFields } from '../support/regscale.ts';
 
 const createIssue = 'mutation ($input: CreateIssueInput!) { createIssue(input: $input) { id } }';
 
 /** The field names RegScale's REST API uses, which existing scripts read. */
-const regScaleFields = [
-  'createdById',
-  'dateCompleted',
-  'dateCreated',
-  'dateLastUpdated',
-  'description',
-  'dueDate',
-  'id',
-  'issueOwnerId',
-  'lastUpdatedById',
-  'severityLevel',
-  'status',
-  'title',
-  'uuid',
-];
+const regScaleFields = [...regscaleIssueFields].sort();
 
 describe.each(testProviders)('the REST issues API on %s', (provider) => {
   let app: TestApp;
@@ -98,16 +85,16 @@ describe.each(testProviders)('the REST issues API on %s', (provider) => {
     expect(issues[0]).toMatchObject({
       title: 'Unencrypted backups',
       description: 'Nightly backups are written in clear.',
-      severityLevel: 'HIGH',
-      status: 'OPEN',
+      severityLevel: 'I - High - Significant Deficiency',
+      status: 'Open',
       dueDate: '2031-03-01T12:00:00.000Z',
       dateCompleted: null,
       issueOwnerId: userId.AUDITOR,
       createdById: userId.ISSUE_MANAGER,
       lastUpdatedById: userId.ISSUE_MANAGER,
     });
-    expect(issues[1]).toMatchObject({ description: null, dueDate: null, issueOwnerId: null, status: 'OPEN' });
-    expect(issues[2]).toMatchObject({ severityLevel: 'NOT_ASSIGNED', status: 'DRAFT' });
+    expect(issues[1]).toMatchObject({ description: null, dueDate: null, issueOwnerId: null, status: 'Open' });
+    expect(issues[2]).toMatchObject({ severityLevel: 'IV - Not Assigned', status: 'Draft' });
     expect(Date.parse(issues[0]?.dateCreated ?? '')).toBeGreaterThan(Date.now() - 60_000);
   });
 
@@ -176,24 +163,24 @@ describe.each(testProviders)('the REST issues API on %s', (provider) => {
   });
 
   it('answers unknown routes with a JSON 404 and wrong methods with 405 and Allow', async () => {
-    for (const path of ['/api/nope', '/api/issues', '/api/issues/1/extra']) {
+    for (const path of ['/api/nope', '/api/issues/1/extra']) {
       const unknown = await get(path, token.AUDITOR);
       expect({ path, status: unknown.status }).toEqual({ path, status: 404 });
       expect(unknown.headers.get('content-type')).toMatch(/^application\/json/);
       expect((await unknown.json()).error).toEqual({ code: 'NOT_FOUND', message: expect.stringContaining(path) });
     }
-    for (const [method, path] of [
-      ['POST', '/api/issues/getAll'],
-      ['DELETE', '/api/issues/getAll'],
-      ['PUT', '/api/issues/1'],
-      ['DELETE', '/api/issues/1'],
+    for (const [method, path, allow] of [
+      ['POST', '/api/issues/getAll', undefined],
+      ['DELETE', '/api/issues/getAll', undefined],
+      ['DELETE', '/api/issues/1', 'GET, PUT, HEAD'],
+      ['GET', '/api/issues', 'POST'],
     ] as const) {
       const wrong = await get(path, token.ADMINISTRATOR, { method });
       expect({ method, path, status: wrong.status, allow: wrong.headers.get('allow') }).toEqual({
         method,
         path,
         status: 405,
-        allow: 'GET, HEAD',
+        allow: allow ?? 'GET, HEAD',
       });
       expect((await wrong.json()).error.code).toBe('METHOD_NOT_ALLOWED');
     }
@@ -304,6 +291,6 @@ describe.each(testProviders)('the REST issues API on %s', (provider) => {
     } finally {
       findMany.mockRestore();
     }
-    expect(app.logs.some((line) => line.includes('getAll stream failed'))).toBe(true);
+    expect(app.logs.some((line) => line.includes('issue stream failed'))).toBe(true);
   });
 });

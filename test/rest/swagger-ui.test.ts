@@ -41,14 +41,21 @@ describe.runIf(haveBrowser)('Swagger UI in Chromium', () => {
 
     await page.goto(`${url}/swagger`);
     const operations = page.locator('.opblock-summary-path');
-    await expect.poll(() => operations.count(), { timeout: 15_000 }).toBe(8);
+    await expect.poll(() => operations.count(), { timeout: 15_000 }).toBe(15);
     expect((await operations.allTextContents()).map((text) => text.replace(/\u200b/g, '')).sort()).toEqual(
       [
         '/.well-known/jwks.json',
         '/api/audit/export',
         '/api/authentication/login',
         '/api/authentication/logout',
+        '/api/authentication/validateToken',
+        '/api/issues',
+        '/api/issues/batchCreate',
+        '/api/issues/batchCreateOrUpdate',
+        '/api/issues/batchUpdate',
         '/api/issues/getAll',
+        '/api/issues/getAllByParent/{parentId}/{module}',
+        '/api/issues/{id}',
         '/api/issues/{id}',
         '/healthz',
         '/readyz',

@@ -95,8 +95,11 @@ describe.each(testProviders)('typed operations on %s', (provider) => {
     );
     expect(created.body.data?.createIssue).toMatchObject({
       title: 'Typed finding',
-      severityLevel: 'HIGH',
-      status: 'OPEN',
+      // RegScale's spellings under RegScale's names; the typed enums beside them.
+      severityLevel: 'I - High - Significant Deficiency',
+      status: 'Open',
+      severity: 'HIGH',
+      issueStatus: 'OPEN',
       dueDate: '2027-03-01T00:00:00.000Z',
       createdBy: { userName: adminUserName },
     });

@@ -4,17 +4,6 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
-/** Severity of an issue, as RegScale grades findings. */
-export type IssueSeverity =
-  /** I - High - Significant Deficiency. */
-  | 'HIGH'
-  /** III - Low - Other Weakness. */
-  | 'LOW'
-  /** II - Moderate - Reportable Condition. */
-  | 'MODERATE'
-  /** IV - Not Assigned. */
-  | 'NOT_ASSIGNED';
-
 export type ExampleLoginMutationVariables = Exact<{
   userName: string;
   password: string;
@@ -37,7 +26,7 @@ export type ExampleOpenIssuesQueryVariables = Exact<{
 }>;
 
 
-export type ExampleOpenIssuesQuery = { issues: { edges: Array<{ node: { id: string, title: string, severityLevel: IssueSeverity, dueDate: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type ExampleOpenIssuesQuery = { issues: { edges: Array<{ node: { id: string, title: string, severityLevel: string, dueDate: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 
 export const ExampleLoginDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ExampleLogin"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"userName"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"password"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"login"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"userName"},"value":{"kind":"Variable","name":{"kind":"Name","value":"userName"}}},{"kind":"Argument","name":{"kind":"Name","value":"password"},"value":{"kind":"Variable","name":{"kind":"Name","value":"password"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"token"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}}]}}]}}]} as unknown as DocumentNode<ExampleLoginMutation, ExampleLoginMutationVariables>;
