@@ -145,12 +145,30 @@ export function openApiDocument(routes: Route[]) {
   const paths: Record<string, Record<string, OperationDoc>> = {};
   for (const route of routes) {
     for (const [method, doc] of Object.entries(route.docs ?? {})) {
+      // Authenticated writes take an Idempotency-Key (src/http/use-idempotency.ts).
+      const keyed = method !== 'GET' && method !== 'HEAD' && (doc.security?.length ?? 0) > 0;
       const operation: OperationDoc = {
         ...doc,
         // No requirement means anonymous callers are answered: said explicitly, as linters ask.
         security: doc.security ?? [],
+        ...(keyed
+          ? { parameters: [...(doc.parameters ?? []), { $ref: '#/components/parameters/IdempotencyKey' }] }
+          : {}),
         // Every request passes the HTTP limits first (src/http/use-http-limits.ts).
-        responses: { ...doc.responses, '414': uriTooLongDoc },
+        responses: {
+          ...doc.responses,
+          '414': uriTooLongDoc,
+          ...(keyed
+            ? {
+                '409':
+                  doc.responses['409'] ??
+                  errorResponseDoc(
+                    'A request with this Idempotency-Key is still running (IDEMPOTENCY_IN_PROGRESS), or the change conflicts with stored state.',
+                  ),
+                '422': errorResponseDoc('This Idempotency-Key came with another request (IDEMPOTENCY_KEY_REUSED).'),
+              }
+            : {}),
+        },
       };
       paths[route.path] = { ...paths[route.path], [method.toLowerCase()]: operation };
     }
@@ -166,7 +184,19 @@ export function openApiDocument(routes: Route[]) {
         '`{ "error": { "code", "message" } }`. The GraphQL API is at `/graphql`.',
     },
     servers: [{ url: '/' }],
-    components,
+    components: {
+      ...components,
+      parameters: {
+        IdempotencyKey: {
+          name: 'Idempotency-Key',
+          in: 'header',
+          required: false,
+          description:
+            'Makes a retry safe: the same key with the same request within 24 hours answers the first answer again (with `Idempotent-Replayed: true`) without doing the work again. 1 to 255 printable ASCII characters; per caller.',
+          schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x20-\\x7E]+$' },
+        },
+      },
+    },
     paths,
   };
 }
