@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { type Auth, createAuth } from './auth/runtime.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createDb } from './db/client.ts';
+import { storageFaultOf } from './db/errors.ts';
 import { applyMigrations } from './db/migrate.ts';
 import { Metrics } from './http/metrics.ts';
 import { withRequestTimeout } from './http/request-timeout.ts';
@@ -42,7 +43,14 @@ const { db, pool } = createDb(config.databaseUrl, { poolSize: config.dbPoolSize 
 const metrics = config.metricsEnabled ? new Metrics(pool) : undefined;
 if (config.provider === 'sqlite') {
   // WAL lets readers run beside a writer and survives a killed process intact.
-  await db.$queryRawUnsafe('PRAGMA journal_mode = WAL');
+  try {
+    await db.$queryRawUnsafe('PRAGMA journal_mode = WAL');
+  } catch (error) {
+    // A read-only file can still be read: serve that, and say so (/readyz, STORAGE_READ_ONLY).
+    const fault = storageFaultOf(error);
+    if (!fault) throw error;
+    log.error({ cause: fault.cause }, 'cannot switch the SQLite database to WAL: serving it as it is');
+  }
 }
 try {
   await ensureFirstAdministrator(db, config.admin, log, (m) => process.stdout.write(`${m}\n`));
