@@ -32,6 +32,8 @@ export interface ServerDependencies {
   auth: Auth;
   /** Served at /metrics when METRICS_ENABLED. */
   metrics?: Metrics;
+  /** Whether the server is draining before it stops (`/readyz` answers 503). @default never */
+  isDraining?: () => boolean;
 }
 
 export type Server = YogaServerInstance<NodeServerContext, RequestContext>;
@@ -41,7 +43,7 @@ export type Server = YogaServerInstance<NodeServerContext, RequestContext>;
  * routes) from its dependencies. It does not listen: `main.ts` does, tests
  * call `server.fetch`.
  */
-export function createServer({ config, db, log, auth, metrics }: ServerDependencies): Server {
+export function createServer({ config, db, log, auth, metrics, isDraining }: ServerDependencies): Server {
   /** The one context factory, for GraphQL and REST alike; it authenticates the request. */
   const contextFor = async (request: Request): Promise<RequestContext> => {
     const facts = factsOf(request);
@@ -66,7 +68,7 @@ export function createServer({ config, db, log, auth, metrics }: ServerDependenc
   };
   const kit: RestKit = { contextFor, log };
   // The public API, as the OpenAPI document describes it.
-  const apiRoutes = [...healthRoutes(config, db), ...authRoutes(kit, auth.keys), ...issueRoutes(kit)];
+  const apiRoutes = [...healthRoutes(config, db, { isDraining }), ...authRoutes(kit, auth.keys), ...issueRoutes(kit)];
   const routes = [
     ...apiRoutes,
     ...adminRoutes(),

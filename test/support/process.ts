@@ -82,7 +82,8 @@ interface Launched {
 /**
  * Spawns `node --import tsx src/main.ts` (node itself, not the tsx CLI, so
  * that signals reach the server and its exit code is the one we see) with a
- * minimal environment: PATH, CI as given, PORT 0, LOG_LEVEL info and a key
+ * minimal environment: PATH, CI as given, PORT 0, LOG_LEVEL info, no drain
+ * (SHUTDOWN_DRAIN_MS 0) and a key
  * file in a temporary folder that is removed when the process exits.
  */
 async function launch(
@@ -99,6 +100,8 @@ async function launch(
       PATH: process.env.PATH ?? '',
       ...(process.env.CI === undefined ? {} : { CI: process.env.CI }),
       LOG_LEVEL: 'info',
+      // Stopping waits for no drain unless a test asks for one (test/main-drain.process.test.ts).
+      SHUTDOWN_DRAIN_MS: '0',
       ...(keyDir ? { JWT_KEY_FILE: join(keyDir, 'jwt-keys.json') } : {}),
       ...env,
       PORT: port,
