@@ -72,15 +72,23 @@ keyRefresh.unref();
 let draining = false;
 const yoga = createServer({ config, db, log, auth, metrics, isDraining: () => draining });
 const handler = withRequestTimeout(yoga, config.http.requestTimeoutMs);
-const server = createHttpServer((req, res) => {
-  // The client learns from the answer itself that this connection ends with it: it sends its
-  // next request on a new connection, never on a socket we are about to close.
-  if (draining) res.setHeader('Connection', 'close');
-  handler(req, res);
-});
+const server = createHttpServer(
+  {
+    // Node enforces headersTimeout and requestTimeout only when it checks its connections, every
+    // 30 s by default: a client trickling header bytes then kept its socket almost a minute.
+    connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(config.http.requestTimeoutMs / 4))),
+  },
+  (req, res) => {
+    // The client learns from the answer itself that this connection ends with it: it sends its
+    // next request on a new connection, never on a socket we are about to close.
+    if (draining) res.setHeader('Connection', 'close');
+    handler(req, res);
+  },
+);
 // A connection that sends or receives nothing for this long is closed (slow clients, stalled streams).
 server.timeout = config.http.requestTimeoutMs;
-server.headersTimeout = Math.min(config.http.requestTimeoutMs, 60_000);
+// The whole request head within REQUEST_TIMEOUT_MS, however slowly it trickles in (408, then closed).
+server.headersTimeout = config.http.requestTimeoutMs;
 server.requestTimeout = config.http.requestTimeoutMs;
 server.on('error', (error) => fail(`cannot listen on ${config.host}:${config.port}: ${error.message}`));
 server.listen(config.port, config.host, () => {
