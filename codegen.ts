@@ -19,6 +19,7 @@ import { codegen } from '@graphql-codegen/core';
 import * as typedDocumentNode from '@graphql-codegen/typed-document-node';
 import * as typescriptOperations from '@graphql-codegen/typescript-operations';
 import { parse } from 'graphql';
+import { parseCommandLine } from './src/cli/args.ts';
 
 const root = new URL('.', import.meta.url).pathname;
 
@@ -61,7 +62,18 @@ export async function generate(): Promise<Map<string, string>> {
 }
 
 if (process.argv[1]?.endsWith('codegen.ts')) {
-  const check = process.argv.includes('--check');
+  const check = parseCommandLine({
+    synopsis: 'usage: npm run codegen [-- --check]',
+    help: `Generates typed documents (TypedDocumentNode) from schema.graphql and the .graphql
+operations in ${targets.map((t) => t.documents).join(' and ')}.
+
+  --check     write nothing; exit 1 when a generated file is not current
+  -h, --help  print this help and do nothing else
+
+Exit codes: 0 written (or current), 1 out of date (--check), 2 usage error.
+`,
+    options: { check: { type: 'boolean' } },
+  }).values.check;
   let stale = false;
   for (const [file, contents] of await generate()) {
     const path = join(root, file);

@@ -7,8 +7,22 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { parseCommandLine } from '../src/cli/args.ts';
 import { providers } from '../src/db/provider.ts';
 import { generatedSchemaPath, providerSchema } from '../src/db/provider-schema.ts';
+
+parseCommandLine({
+  synopsis: 'usage: npm run db:generate',
+  help: `Writes each provider's schema (prisma/generated/<provider>/) from
+prisma/schema.prisma and generates its Prisma client into src/generated/.
+It runs on install too.
+
+  -h, --help  print this help and do nothing else
+
+Exit codes: 0 generated, 1 failed, 2 usage error.
+`,
+  options: {},
+});
 
 const prismaCli = createRequire(import.meta.url).resolve('prisma/build/index.js');
 

@@ -11,15 +11,30 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { exitWithUsageError, parseCommandLine } from '../src/cli/args.ts';
 import { applyMigrations, schemaDrift } from '../src/db/migrate.ts';
 import { type Provider, providers } from '../src/db/provider.ts';
 import { migrationsDir } from '../src/db/provider-schema.ts';
 
-const name = process.argv[2] ?? '';
-if (!/^[a-z0-9_]{1,60}$/.test(name)) {
-  console.error('usage: npm run db:migration -- <name>   (lowercase letters, digits and _)');
-  process.exit(1);
-}
+const command = {
+  synopsis: 'usage: npm run db:migration -- NAME',
+  help: `Writes the next migration of every provider, prisma/migrations/<provider>/<time>_NAME/,
+from the difference between the committed migrations and prisma/schema.prisma.
+It needs a PostgreSQL server for its scratch database (MIGRATION_POSTGRES_URL,
+default postgresql://postgres@127.0.0.1:5432/postgres).
+
+  NAME        the migration's name: 1 to 60 lowercase letters, digits and _
+  -h, --help  print this help and do nothing else
+
+Exit codes: 0 written (or nothing to write), 1 failed (nothing written), 2 usage error.
+`,
+  options: {},
+  maxPositionals: 1,
+} as const;
+const name = parseCommandLine(command).positionals[0];
+if (name === undefined) exitWithUsageError(command, 'Name the migration');
+if (!/^[a-z0-9_]{1,60}$/.test(name))
+  exitWithUsageError(command, `'${name}': use 1 to 60 lowercase letters, digits and _`);
 const adminUrl = process.env.MIGRATION_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 /** Runs `work` on a scratch database of the provider, removed afterwards. */
@@ -54,6 +69,7 @@ async function withScratchDatabase<T>(provider: Provider, work: (url: string) =>
 async function pendingChanges(): Promise<Map<Provider, string>> {
   const changes = new Map<Provider, string>();
   for (const provider of providers) {
+    console.log(`${provider}: comparing the committed migrations with the schema…`);
     const sql = await withScratchDatabase(provider, async (url) => {
       await applyMigrations(url);
       return schemaDrift(url);

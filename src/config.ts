@@ -93,6 +93,7 @@ const environment = z.object({
   VIEW_APIS: booleanString.default(true),
   MIGRATE_ON_START: booleanString.default(true),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
+  SHUTDOWN_DRAIN_MS: integer(0, 600_000).default(5000),
   ADMIN_USERNAME: z.string().trim().min(1).max(100).optional(),
   // The one password rule of every path that sets a password.
   ADMIN_PASSWORD: password.optional(),
@@ -145,6 +146,8 @@ export interface Config {
   viewApis: boolean;
   migrateOnStart: boolean;
   shutdownTimeoutMs: number;
+  /** How long the server keeps answering on SIGTERM, /readyz saying `draining`, before it stops listening. */
+  shutdownDrainMs: number;
   admin: { userName: string; password: string | undefined };
   auth: {
     sessionTimeoutMinutes: number;
@@ -219,6 +222,7 @@ export function loadConfig(env: Environment = process.env): Config {
     viewApis: e.VIEW_APIS,
     migrateOnStart: e.MIGRATE_ON_START,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     admin: { userName: e.ADMIN_USERNAME ?? 'admin', password: e.ADMIN_PASSWORD },
     auth: {
       sessionTimeoutMinutes: e.SESSION_TIMEOUT_MINUTES,

@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { isDatabaseUnavailable } from './db/errors.ts';
+import { isDatabaseUnavailable, type StorageFault, storageFaultOf } from './db/errors.ts';
 
 /**
  * Every code the server sends, in GraphQL `extensions.code` and REST
@@ -26,6 +26,9 @@ export type ErrorCode =
   | 'OPERATION_NOT_SUPPORTED'
   | 'OPERATION_RESOLUTION_FAILURE'
   | 'SERVICE_UNAVAILABLE'
+  | 'STORAGE_FULL'
+  | 'STORAGE_READ_ONLY'
+  | 'DATABASE_BUSY'
   | 'REQUEST_TIMEOUT'
   | 'INTERNAL_SERVER_ERROR';
 
@@ -133,6 +136,37 @@ export class ServiceUnavailableError extends AppError {
   }
 }
 
+/** What the client is told of each storage fault: its code, message and when to retry. */
+const storageAnswers: Record<StorageFault, { code: ErrorCode; message: string; retryAfter: string }> = {
+  full: {
+    code: 'STORAGE_FULL',
+    message: "The server's storage is full: nothing was saved. Try again later.",
+    retryAfter: '60',
+  },
+  readOnly: {
+    code: 'STORAGE_READ_ONLY',
+    message: 'The database is read-only at the moment: nothing was saved. Reading still works; try again later.',
+    retryAfter: '60',
+  },
+  busy: {
+    code: 'DATABASE_BUSY',
+    message: 'The database stayed locked by other work for too long: nothing was saved. Try again.',
+    retryAfter: '2',
+  },
+};
+
+/**
+ * The database is there but cannot take this write (full, read-only, or
+ * locked for longer than we wait); nothing was saved. HTTP 503 with
+ * `Retry-After`.
+ */
+export class StorageError extends AppError {
+  constructor(readonly fault: StorageFault) {
+    const { code, message, retryAfter } = storageAnswers[fault];
+    super(message, code, 503, { headers: { 'Retry-After': retryAfter } });
+  }
+}
+
 /** Something unexpected; the client learns only the request id, the log has the rest. HTTP 500. */
 export class InternalServerError extends AppError {
   constructor(requestId: string) {
@@ -148,13 +182,26 @@ export interface ErrorReporter {
 
 /**
  * The one mapping from any error to what the client is told: an `AppError`
- * as it is; an unreachable database as SERVICE_UNAVAILABLE (503); anything
+ * as it is; a full, read-only or locked database as STORAGE_FULL,
+ * STORAGE_READ_ONLY or DATABASE_BUSY (503), logged with the driver's code;
+ * an unreachable database as SERVICE_UNAVAILABLE (503); anything
  * else as INTERNAL_SERVER_ERROR carrying only the request id, with the
  * error itself logged. GraphQL (`useErrorCodes`) and REST (`errorResponse`)
  * both go through it.
  */
 export function toAppError(error: unknown, requestId: string, log: ErrorReporter): AppError {
   if (error instanceof AppError) return error;
+  // Before "unavailable": the SQLite adapter reports SQLITE_BUSY as a socket timeout.
+  const storage = storageFaultOf(error);
+  if (storage) {
+    const answer = new StorageError(storage.fault);
+    // Full or read-only storage needs an operator; a lock wait is load.
+    log[storage.fault === 'busy' ? 'warn' : 'error'](
+      { code: answer.code, cause: storage.cause, requestId },
+      `database refused a write: ${answer.code}`,
+    );
+    return answer;
+  }
   if (isDatabaseUnavailable(error)) {
     log.warn({ err: (error as Error).message, requestId }, 'database unavailable');
     return new ServiceUnavailableError();

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { type Auth, createAuth } from './auth/runtime.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createDb } from './db/client.ts';
+import { storageFaultOf } from './db/errors.ts';
 import { applyMigrations } from './db/migrate.ts';
 import { Metrics } from './http/metrics.ts';
 import { withRequestTimeout } from './http/request-timeout.ts';
@@ -42,7 +43,14 @@ const { db, pool } = createDb(config.databaseUrl, { poolSize: config.dbPoolSize 
 const metrics = config.metricsEnabled ? new Metrics(pool) : undefined;
 if (config.provider === 'sqlite') {
   // WAL lets readers run beside a writer and survives a killed process intact.
-  await db.$queryRawUnsafe('PRAGMA journal_mode = WAL');
+  try {
+    await db.$queryRawUnsafe('PRAGMA journal_mode = WAL');
+  } catch (error) {
+    // A read-only file can still be read: serve that, and say so (/readyz, STORAGE_READ_ONLY).
+    const fault = storageFaultOf(error);
+    if (!fault) throw error;
+    log.error({ cause: fault.cause }, 'cannot switch the SQLite database to WAL: serving it as it is');
+  }
 }
 try {
   await ensureFirstAdministrator(db, config.admin, log, (m) => process.stdout.write(`${m}\n`));
@@ -60,11 +68,27 @@ try {
 const keyRefresh = setInterval(() => void auth.keys.refreshIfChanged(), 60_000);
 keyRefresh.unref();
 
-const yoga = createServer({ config, db, log, auth, metrics });
-const server = createHttpServer(withRequestTimeout(yoga, config.http.requestTimeoutMs));
+/** Set on SIGTERM: /readyz answers 503 and every answer closes its connection. */
+let draining = false;
+const yoga = createServer({ config, db, log, auth, metrics, isDraining: () => draining });
+const handler = withRequestTimeout(yoga, config.http.requestTimeoutMs);
+const server = createHttpServer(
+  {
+    // Node enforces headersTimeout and requestTimeout only when it checks its connections, every
+    // 30 s by default: a client trickling header bytes then kept its socket almost a minute.
+    connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(config.http.requestTimeoutMs / 4))),
+  },
+  (req, res) => {
+    // The client learns from the answer itself that this connection ends with it: it sends its
+    // next request on a new connection, never on a socket we are about to close.
+    if (draining) res.setHeader('Connection', 'close');
+    handler(req, res);
+  },
+);
 // A connection that sends or receives nothing for this long is closed (slow clients, stalled streams).
 server.timeout = config.http.requestTimeoutMs;
-server.headersTimeout = Math.min(config.http.requestTimeoutMs, 60_000);
+// The whole request head within REQUEST_TIMEOUT_MS, however slowly it trickles in (408, then closed).
+server.headersTimeout = config.http.requestTimeoutMs;
 server.requestTimeout = config.http.requestTimeoutMs;
 server.on('error', (error) => fail(`cannot listen on ${config.host}:${config.port}: ${error.message}`));
 server.listen(config.port, config.host, () => {
@@ -82,14 +106,31 @@ server.listen(config.port, config.host, () => {
 });
 
 let stopping = false;
+let endDrain: (() => void) | undefined;
 /**
- * Stops accepting connections, lets in-flight requests finish (up to
- * SHUTDOWN_TIMEOUT_MS), then closes the database and exits.
+ * Drains, then stops. For SHUTDOWN_DRAIN_MS it keeps listening and
+ * answering while /readyz answers 503 `draining` (the load balancer stops
+ * sending new work) and every answer carries `Connection: close`; idle
+ * keep-alive connections are left to close by Node's keep-alive timeout
+ * rather than cut while a client may be writing to them. Then it stops
+ * listening, lets in-flight requests finish (up to SHUTDOWN_TIMEOUT_MS),
+ * closes the database and exits 0. A second signal ends the drain at once.
  */
 async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
+  if (stopping) {
+    endDrain?.();
+    return;
+  }
   stopping = true;
-  log.info({ signal }, 'shutting down');
+  draining = true;
+  log.info({ signal, drainMs: config.shutdownDrainMs }, 'shutting down');
+  if (config.shutdownDrainMs > 0) {
+    await new Promise<void>((resolve) => {
+      endDrain = resolve;
+      setTimeout(resolve, config.shutdownDrainMs);
+    });
+    log.info('drained: no longer listening');
+  }
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   // Keep-alive connections that fall idle are closed as soon as they do.
   const idle = setInterval(() => server.closeIdleConnections(), 50);
@@ -108,5 +149,5 @@ async function shutdown(signal: string): Promise<void> {
   log.flush(() => process.exit(0));
 }
 
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
-process.once('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -36,6 +36,8 @@ export interface ServerDependencies {
   auth: Auth;
   /** Served at /metrics when METRICS_ENABLED. */
   metrics?: Metrics;
+  /** Whether the server is draining before it stops (`/readyz` answers 503). @default never */
+  isDraining?: () => boolean;
 }
 
 export type Server = YogaServerInstance<NodeServerContext, RequestContext>;
@@ -45,7 +47,7 @@ export type Server = YogaServerInstance<NodeServerContext, RequestContext>;
  * routes) from its dependencies. It does not listen: `main.ts` does, tests
  * call `server.fetch`.
  */
-export function createServer({ config, db, log, auth, metrics }: ServerDependencies): Server {
+export function createServer({ config, db, log, auth, metrics, isDraining }: ServerDependencies): Server {
   /** The one context factory, for GraphQL and REST alike; it authenticates the request. */
   const contextFor = async (request: Request, { authenticate = true } = {}): Promise<RequestContext> => {
     const facts = factsOf(request);
@@ -72,7 +74,7 @@ export function createServer({ config, db, log, auth, metrics }: ServerDependenc
   const kit: RestKit = { contextFor, log };
   // The public API, as the OpenAPI document describes it.
   const apiRoutes = [
-    ...healthRoutes(config, db),
+    ...healthRoutes(config, db, { isDraining }),
     ...authRoutes(kit, auth.keys),
     ...sessionRoutes(kit),
     // Before issueRoutes: `/api/issues/{id}` would match `/api/issues/batchCreate` too.

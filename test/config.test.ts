@@ -30,6 +30,7 @@ describe('loadConfig', () => {
       viewApis: true,
       migrateOnStart: true,
       shutdownTimeoutMs: 10_000,
+      shutdownDrainMs: 5000,
       admin: { userName: 'admin', password: undefined },
       auth: {
         sessionTimeoutMinutes: 60,

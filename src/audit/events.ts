@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { authorize } from '../access/policy.ts';
 import type { ServiceContext } from '../context.ts';
+import type { Provider } from '../db/provider.ts';
 import type { Prisma } from '../db/types.ts';
 import { BadUserInputError } from '../errors.ts';
 import { parseInput, string } from '../validation.ts';
@@ -14,6 +15,20 @@ const auditFilter = z
     until: z.coerce.date().nullish(),
   })
   .nullish();
+
+/**
+ * Actions that start with `prefix`, literally. Prisma's `startsWith` sends
+ * the prefix to LIKE as it is on both providers (tested: `_` and `%` act as
+ * wildcards, so `service_account.` would match `serviceXaccount.`), and
+ * SQLite's LIKE ignores case and has no escape character unless the
+ * statement names one. So: on PostgreSQL the wildcards are escaped with
+ * LIKE's default escape, `\`; on SQLite the prefix becomes a range of text,
+ * compared bytewise (BINARY collation), case-sensitive as on PostgreSQL.
+ */
+export function literalPrefix(prefix: string, provider: Provider): Prisma.StringFilter {
+  if (provider === 'postgresql') return { startsWith: prefix.replace(/[\\%_]/g, '\\$&') };
+  return { gte: prefix, lt: `${prefix}\u{10FFFF}` };
+}
 
 /**
  * Audit events, newest first, by keyset on id. `actor` matches the actor's
@@ -42,7 +57,9 @@ export async function listAuditEvents(
     and.push({ OR: [{ actorServiceAccountId: id }, { targetType: 'ServiceAccount', targetId: String(id) }] });
   }
   if (filter?.action) {
-    and.push(filter.action.endsWith('.') ? { action: { startsWith: filter.action } } : { action: filter.action });
+    and.push({
+      action: filter.action.endsWith('.') ? literalPrefix(filter.action, ctx.config.provider) : filter.action,
+    });
   }
   if (filter?.since) and.push({ at: { gte: filter.since } });
   if (filter?.until) and.push({ at: { lte: filter.until } });

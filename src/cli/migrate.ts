@@ -3,20 +3,38 @@
  * DATABASE_URL names (the default SQLite file when unset), as the server
  * does on start unless MIGRATE_ON_START is off.
  */
-import { applyMigrations } from '../db/migrate.ts';
+import { applyMigrations, migrationsList } from '../db/migrate.ts';
 import { defaultDatabaseUrl, providerOf } from '../db/provider.ts';
+import { CommandError, parseCommandLine, runCommand } from './args.ts';
 
-const url = process.env.DATABASE_URL || defaultDatabaseUrl;
+parseCommandLine({
+  synopsis: 'usage: npm run db:migrate',
+  help: `Applies the committed migrations (prisma/migrations/<provider>/) that the
+database DATABASE_URL names has not had yet (default ${defaultDatabaseUrl}).
 
-try {
-  const provider = providerOf(url);
-  const applied = await applyMigrations(url);
-  if (applied.length === 0) console.log(`The ${provider} database is up to date: no migration to apply.`);
-  else for (const name of applied) console.log(`applied ${name}`);
-} catch (error) {
-  // An operator needs the reason, not our stack; the URL is left out as it may hold a password.
-  process.stderr.write(`db:migrate: could not migrate the database: ${(error as Error).message}\n`);
-  process.exitCode = 1;
-}
-// The schema engine leaves a timer behind (about 10 s on PostgreSQL): do not wait for it.
-process.exit();
+  -h, --help  print this help and do nothing else
+
+Exit codes: 0 up to date, 1 failed, 2 usage error.
+`,
+  options: {},
+});
+
+await runCommand(
+  'db:migrate',
+  async () => {
+    const url = process.env.DATABASE_URL || defaultDatabaseUrl;
+    const provider = providerOf(url);
+    const committed = migrationsList(provider).migrationDirectories.length;
+    console.log(`Migrating the ${provider} database (${committed} committed migrations)…`);
+    try {
+      const applied = await applyMigrations(url);
+      if (applied.length === 0) console.log(`The ${provider} database is up to date: no migration to apply.`);
+      else for (const name of applied) console.log(`applied ${name}`);
+    } catch (error) {
+      // An operator needs the reason, not our stack; the URL is left out as it may hold a password.
+      throw new CommandError(`db:migrate: could not migrate the database: ${(error as Error).message}`, 1);
+    }
+  },
+  // The schema engine leaves a timer behind (about 10 s on PostgreSQL): do not wait for it.
+  { exit: true },
+);

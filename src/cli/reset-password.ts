@@ -12,7 +12,6 @@
  */
 import { existsSync } from 'node:fs';
 import { text } from 'node:stream/consumers';
-import { parseArgs } from 'node:util';
 import { writeAudit } from '../audit/writer.ts';
 import { hashPassword, randomPassword } from '../auth/password.ts';
 import { ConfigError, loadConfig } from '../config.ts';
@@ -20,12 +19,11 @@ import { createDb, type Db, sqlitePath } from '../db/client.ts';
 import { applyMigrations } from '../db/migrate.ts';
 import { AppError } from '../errors.ts';
 import { parseNewPassword } from '../users/input.ts';
+import { CommandError, parseCommandLine, runCommand, usageError, type Values } from './args.ts';
 
-const synopsis = 'usage: npm run admin:reset-password -- [--user NAME] [--password-stdin] [--activate]';
-
-const usage = `${synopsis}
-
-Resets a user's password in the configured database (DATABASE_URL) and records
+const command = {
+  synopsis: 'usage: npm run admin:reset-password -- [--user NAME] [--password-stdin] [--activate]',
+  help: `Resets a user's password in the configured database (DATABASE_URL) and records
 it in the audit log. Without --password-stdin a strong random password is
 generated and printed once on standard output.
 
@@ -36,17 +34,13 @@ generated and printed once on standard output.
   -h, --help        print this help and do nothing else
 
 Exit codes: 0 done, 1 refused or failed (nothing changed), 2 usage error.
-`;
-
-/** A failure that ends the command with a message and an exit code, before anything changed. */
-class CommandError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: 1 | 2,
-  ) {
-    super(message);
-  }
-}
+`,
+  options: {
+    user: { type: 'string' },
+    'password-stdin': { type: 'boolean' },
+    activate: { type: 'boolean' },
+  },
+} as const;
 
 /**
  * Sets a user's password hash (and, with `activate`, its active flag) and
@@ -85,32 +79,8 @@ async function resetPassword(
   return { id: user.id, userName: user.userName, activated };
 }
 
-function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        user: { type: 'string' },
-        'password-stdin': { type: 'boolean' },
-        activate: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }).values;
-  } catch (error) {
-    throw new CommandError(`${(error as Error).message}\n${synopsis}\n(--help for more)`, 2);
-  }
-}
-
-async function main(argv: string[]): Promise<number> {
-  const args = parse(argv);
-  if (args.help) {
-    process.stdout.write(usage);
-    return 0;
-  }
-  if (args.user !== undefined && args.user.trim() === '')
-    throw new CommandError(`--user must name a user\n${synopsis}\n(--help for more)`, 2);
+async function main(args: Values<typeof command.options>): Promise<number> {
+  if (args.user !== undefined && args.user.trim() === '') throw usageError(command, '--user must name a user');
 
   let config: ReturnType<typeof loadConfig>;
   try {
@@ -156,11 +126,5 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (error) {
-  // A database that cannot be reached, say: one line, not a stack.
-  const message = error instanceof CommandError ? error.message : `reset-password failed: ${String(error)}`;
-  process.stderr.write(`${message.trimEnd()}\n`);
-  process.exitCode = error instanceof CommandError ? error.exitCode : 1;
-}
+const { values } = parseCommandLine(command);
+await runCommand('reset-password', () => main(values));

@@ -18,6 +18,12 @@ export function sqlitePath(url: string): string {
   return resolve(url.slice('file:'.length).split('?')[0] ?? '');
 }
 
+/**
+ * How long a write waits for a lock another connection holds before it
+ * fails (DATABASE_BUSY): SQLite's busy timeout, PostgreSQL's lock_timeout.
+ */
+export const lockWaitMs = 5000;
+
 export interface DbOptions {
   /** Largest number of PostgreSQL connections in the pool. @default 10 */
   poolSize?: number;
@@ -39,13 +45,15 @@ export function createDb(url: string, options: DbOptions = {}): { db: Db; provid
     // The folder holds password hashes and signing keys: owner only.
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     // A busy timeout lets concurrent writers wait for the lock instead of failing at once.
-    const adapter = new PrismaBetterSqlite3({ url: `file:${path}`, timeout: 5000 });
+    const adapter = new PrismaBetterSqlite3({ url: `file:${path}`, timeout: lockWaitMs });
     return { db: withQueryListener(new PrismaClient({ adapter, ...queryLog(options) }), options), provider };
   }
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    // A statement waiting this long for a lock fails with 55P03 rather than hanging until the request times out.
+    lock_timeout: lockWaitMs,
   });
   // A connection dropped by the server while idle must not crash the process; the pool replaces it.
   pool.on('error', () => {});

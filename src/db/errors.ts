@@ -16,7 +16,7 @@ const unavailableKinds = new Set([
   'DatabaseDoesNotExist',
 ]);
 const unavailableMessage =
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection terminated|connection timeout|timeout exceeded when trying to connect|Can't reach database|terminating connection|does not allow connections|not currently accepting connections|database .* does not exist/i;
+  /ECONNREFUSED|ECONNRESET|SQLITE_CANTOPEN|unable to open database file|ETIMEDOUT|Connection terminated|connection timeout|timeout exceeded when trying to connect|Can't reach database|terminating connection|does not allow connections|not currently accepting connections|database .* does not exist/i;
 
 /**
  * Whether an error means the database is down or unreachable (the request
@@ -34,4 +34,70 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     e = e.cause as typeof e;
   }
   return false;
+}
+
+/**
+ * A database that is there but cannot take a write: its storage is full,
+ * it is read-only, or a lock held by someone else outlasted our wait.
+ */
+export type StorageFault = 'full' | 'readOnly' | 'busy';
+
+/**
+ * The driver codes of each fault. SQLite's are names (better-sqlite3 gives
+ * extended ones such as SQLITE_READONLY_DBMOVED or SQLITE_BUSY_SNAPSHOT,
+ * matched by prefix); PostgreSQL's are SQLSTATEs: 53100 disk_full,
+ * 25006 read_only_sql_transaction (a hot standby, or
+ * default_transaction_read_only), 55P03 lock_not_available (lock_timeout).
+ */
+const sqliteFaults: [prefix: string, fault: StorageFault][] = [
+  ['SQLITE_FULL', 'full'],
+  ['SQLITE_READONLY', 'readOnly'],
+  ['SQLITE_BUSY', 'busy'],
+  ['SQLITE_LOCKED', 'busy'],
+];
+const postgresFaults: Record<string, StorageFault> = { '53100': 'full', '25006': 'readOnly', '55P03': 'busy' };
+
+function faultOfCode(code: string, message: unknown): StorageFault | undefined {
+  const sqlite = sqliteFaults.find(([prefix]) => code.startsWith(prefix));
+  if (sqlite) return sqlite[1];
+  if (code in postgresFaults) return postgresFaults[code];
+  // query_canceled is also statement_timeout or a cancel; only a lock timeout is "busy".
+  if (code === '57014' && typeof message === 'string' && /lock timeout/i.test(message)) return 'busy';
+  return undefined;
+}
+
+/**
+ * Which storage fault an error reports, if any. Prisma carries the
+ * driver's code in `meta.driverAdapterError.cause.originalCode` (reproduced
+ * with both adapters: SQLITE_BUSY arrives as P1008 "SocketTimeout",
+ * SQLITE_FULL and SQLITE_READONLY as P2039 or P2010, PostgreSQL's as
+ * P2010 or P2039 of kind "postgres"); a driver error (better-sqlite3, pg)
+ * carries it in `code`.
+ */
+export function storageFaultOf(error: unknown): { fault: StorageFault; cause: string } | undefined {
+  type Carrier = {
+    code?: unknown;
+    originalCode?: unknown;
+    originalMessage?: unknown;
+    message?: unknown;
+    cause?: unknown;
+    meta?: { driverAdapterError?: unknown };
+  };
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [error];
+  while (queue.length > 0 && seen.size < 10) {
+    const e = queue.shift() as Carrier | undefined;
+    if (!e || typeof e !== 'object' || seen.has(e)) continue;
+    seen.add(e);
+    for (const [code, message] of [
+      [e.originalCode, e.originalMessage],
+      [e.code, e.message],
+    ]) {
+      if (typeof code !== 'string') continue;
+      const fault = faultOfCode(code, message);
+      if (fault) return { fault, cause: typeof message === 'string' ? `${code}: ${message}` : code };
+    }
+    queue.push(e.cause, e.meta?.driverAdapterError);
+  }
+  return undefined;
 }

@@ -78,3 +78,39 @@ describe('metrics switched off', () => {
     }
   });
 });
+
+describe('metrics labels are bounded', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp('sqlite', { METRICS_ENABLED: 'true' });
+  });
+  afterAll(() => app.close());
+
+  const series = async () =>
+    (await (await app.fetch('/metrics')).text()).split('\n').filter((l) => l.startsWith('grc_http_requests_total{'));
+
+  it('60 anonymous requests with made-up operation names add no series: they count as "other"', async () => {
+    // One of each label first, so that only the made-up names could add series afterwards.
+    await app.graphql('query Made_up_0 { __typename }');
+    await app.graphql('query Me { __typename }');
+    await series(); // the scrape is counted too
+    const before = await series();
+    for (let i = 1; i <= 60; i++) {
+      const response = await app.fetch('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: `query Made_up_${i} { __typename }`, operationName: `Made_up_${i}` }),
+      });
+      expect(response.status).toBe(200);
+    }
+    const after = await series();
+    expect(after.map((l) => l.replace(/ \d+$/, ''))).toEqual(before.map((l) => l.replace(/ \d+$/, '')));
+    expect(after.join('\n')).not.toContain('Made_up');
+    expect(after).toContain(
+      'grc_http_requests_total{method="POST",route="/graphql",operation="other",status="200"} 61',
+    );
+    // Names of the committed documents stay labels of their own; the log keeps every name as sent.
+    expect(after).toContain('grc_http_requests_total{method="POST",route="/graphql",operation="Me",status="200"} 1');
+    expect(app.logs.some((l) => JSON.parse(l).operation === 'Made_up_60')).toBe(true);
+  });
+});

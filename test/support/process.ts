@@ -82,10 +82,16 @@ interface Launched {
 /**
  * Spawns `node --import tsx src/main.ts` (node itself, not the tsx CLI, so
  * that signals reach the server and its exit code is the one we see) with a
- * minimal environment: PATH, CI as given, PORT 0, LOG_LEVEL info and a key
+ * minimal environment: PATH, CI as given, PORT 0, LOG_LEVEL info, no drain
+ * (SHUTDOWN_DRAIN_MS 0) and a key
  * file in a temporary folder that is removed when the process exits.
  */
-async function launch(env: Record<string, string>, timeoutMs: number, keepOutput: boolean): Promise<Launched> {
+async function launch(
+  env: Record<string, string>,
+  timeoutMs: number,
+  keepOutput: boolean,
+  user?: { uid: number; gid: number },
+): Promise<Launched> {
   const quiet = quietLevels.has(env.LOG_LEVEL ?? 'info');
   const keyDir = env.JWT_KEY_FILE ? undefined : mkdtempSync(join(tmpdir(), 'grc-proc-'));
   const port = env.PORT ?? (quiet ? String(await freePort()) : '0');
@@ -94,11 +100,14 @@ async function launch(env: Record<string, string>, timeoutMs: number, keepOutput
       PATH: process.env.PATH ?? '',
       ...(process.env.CI === undefined ? {} : { CI: process.env.CI }),
       LOG_LEVEL: 'info',
+      // Stopping waits for no drain unless a test asks for one (test/main-drain.process.test.ts).
+      SHUTDOWN_DRAIN_MS: '0',
       ...(keyDir ? { JWT_KEY_FILE: join(keyDir, 'jwt-keys.json') } : {}),
       ...env,
       PORT: port,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...user,
   });
   running.set(child, keyDir);
   let out = '';
@@ -180,14 +189,16 @@ async function launch(env: Record<string, string>, timeoutMs: number, keepOutput
  * rejects with its output when it exits first or takes longer than `timeoutMs`.
  * The port is read from the `listening` log line (PORT 0 by default); callers
  * that quiet the log below info get a free port chosen in advance instead.
- * `keepOutput: false` caps the kept stdout (for load tests).
+ * `keepOutput: false` caps the kept stdout (for load tests). `user` runs it as
+ * another user (root only; give it a JWT_KEY_FILE that user may read).
  */
 export async function startServerProcess(
   env: Record<string, string>,
   timeoutMs = 30_000,
   keepOutput = true,
+  user?: { uid: number; gid: number },
 ): Promise<ServerProcess> {
-  const { server, outcome } = await launch(env, timeoutMs, keepOutput);
+  const { server, outcome } = await launch(env, timeoutMs, keepOutput, user);
   const result = await outcome;
   if ('exitCode' in result) {
     throw new Error(`the server exited with ${result.exitCode}:\n${server.stdout()}\n${server.stderr()}`);
