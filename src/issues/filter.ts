@@ -1,9 +1,14 @@
 import type { Config } from '../config.ts';
 import type { Prisma } from '../db/types.ts';
 import type { IssueFilter } from './input.ts';
+import { type LiteralLookups, literalContains } from './literal.ts';
 
 /** The Prisma condition of a parsed filter; every condition must hold, each on an indexed column. */
-export function whereOf(filter: IssueFilter, provider: Config['provider']): Prisma.IssueWhereInput {
+export function whereOf(
+  filter: IssueFilter,
+  provider: Config['provider'],
+  lookups: LiteralLookups,
+): Prisma.IssueWhereInput {
   if (!filter) return {};
   const and: Prisma.IssueWhereInput[] = [];
   if (filter.status?.length) and.push({ status: { in: filter.status } });
@@ -12,12 +17,11 @@ export function whereOf(filter: IssueFilter, provider: Config['provider']): Pris
   if (filter.dueAfter) and.push({ dueDate: { gte: filter.dueAfter } });
   if (filter.dueBefore) and.push({ dueDate: { lte: filter.dueBefore } });
   if (filter.search) {
-    // SQLite's LIKE is already case-insensitive (ASCII); PostgreSQL needs ILIKE.
-    const contains =
-      provider === 'postgresql'
-        ? { contains: filter.search, mode: 'insensitive' as const }
-        : { contains: filter.search };
-    and.push({ OR: [{ title: contains }, { description: contains }] } as Prisma.IssueWhereInput);
+    and.push({
+      OR: ['title', 'description'].map((column) =>
+        literalContains(column, filter.search as string, provider, lookups, 'filter.search'),
+      ),
+    });
   }
   return { AND: and };
 }

@@ -6,6 +6,7 @@ import { parseInput } from '../validation.ts';
 import { whereOf } from './filter.ts';
 import { defaultPageSize, issueFilter, maxPageSize } from './input.ts';
 import { decodeCursor, encodeCursor, scanParts } from './keyset.ts';
+import { type LiteralLookups, resolveLiteral } from './literal.ts';
 import { regscaleOrder, regscaleWhere } from './where.ts';
 
 export type IssueOrderField = 'DUE_DATE' | 'SEVERITY' | 'CREATED_AT' | 'UPDATED_AT' | 'ID';
@@ -67,7 +68,9 @@ export async function listIssues<Include extends Prisma.IssueInclude | undefined
   const cursorText = forward ? after : before;
   const cursor = cursorText ? decodeCursor(cursorText, order, forward ? 'after' : 'before') : null;
 
-  const where = whereOf(filter, ctx.config.provider);
+  const lookups: LiteralLookups = [];
+  const where = whereOf(filter, ctx.config.provider, lookups);
+  await resolveLiteral(ctx.db, lookups);
   const rows: (Prisma.IssueGetPayload<{ include: Include }> & Record<string, unknown>)[] = [];
   // Each part is one index range in scan order; later parts only fill what is left of the page.
   for (const part of scanParts(column, nullable, desc, forward, cursor)) {
@@ -125,7 +128,9 @@ export async function offsetIssues<Include extends Prisma.IssueInclude | undefin
   if (!Number.isInteger(take) || take < 0 || take > maxPageSize) {
     throw new BadUserInputError(`take: must be an integer from 0 to ${maxPageSize}`, 'take');
   }
-  const where = regscaleWhere(args.where, ctx.config.provider);
+  const lookups: LiteralLookups = [];
+  const where = regscaleWhere(args.where, ctx.config.provider, lookups);
+  await resolveLiteral(ctx.db, lookups);
   const orderBy = regscaleOrder(args.order);
   const rows = (await ctx.db.issue.findMany({
     ...(query as object),

@@ -1,6 +1,7 @@
 import type { Config } from '../config.ts';
 import type { Prisma } from '../db/types.ts';
 import { BadUserInputError } from '../errors.ts';
+import { type LiteralLookups, literalContains } from './literal.ts';
 import { type FieldKind, regscaleFields } from './regscale-fields.ts';
 import { parseSeverity, parseStatus } from './regscale-values.ts';
 
@@ -74,7 +75,13 @@ function operand(kind: FilterKind, value: unknown, field: string): unknown {
   }
 }
 
-function condition(name: string, ops: unknown, path: string, provider: Config['provider']): Prisma.IssueWhereInput[] {
+function condition(
+  name: string,
+  ops: unknown,
+  path: string,
+  provider: Config['provider'],
+  lookups: LiteralLookups,
+): Prisma.IssueWhereInput[] {
   const spec = filterFields[name];
   if (!spec) throw new BadUserInputError(`${path}: no such field to filter on`, path);
   if (typeof ops !== 'object' || ops === null || Array.isArray(ops)) {
@@ -99,10 +106,7 @@ function condition(name: string, ops: unknown, path: string, provider: Config['p
     if (op === 'eq') out.push({ [column]: value });
     else if (op === 'neq') out.push({ [column]: { not: value } });
     else if (op === 'contains') {
-      // SQLite's LIKE is already case-insensitive (ASCII); PostgreSQL needs ILIKE.
-      out.push({
-        [column]: provider === 'postgresql' ? { contains: value, mode: 'insensitive' } : { contains: value },
-      });
+      out.push(literalContains(column, value as string, provider, lookups, field));
     } else out.push({ [column]: { [op]: value } });
   }
   return out;
@@ -117,6 +121,7 @@ function condition(name: string, ops: unknown, path: string, provider: Config['p
 export function regscaleWhere(
   where: unknown,
   provider: Config['provider'],
+  lookups: LiteralLookups,
   path = 'where',
   depth = 0,
 ): Prisma.IssueWhereInput {
@@ -130,11 +135,11 @@ export function regscaleWhere(
     if (value === undefined) continue;
     if (name === 'and' || name === 'or') {
       if (!Array.isArray(value)) throw new BadUserInputError(`${path}.${name}: must be a list`, `${path}.${name}`);
-      const parts = value.map((w, i) => regscaleWhere(w, provider, `${path}.${name}.${i}`, depth + 1));
+      const parts = value.map((w, i) => regscaleWhere(w, provider, lookups, `${path}.${name}.${i}`, depth + 1));
       and.push(name === 'and' ? { AND: parts } : { OR: parts });
       continue;
     }
-    and.push(...condition(name, value, `${path}.${name}`, provider));
+    and.push(...condition(name, value, `${path}.${name}`, provider, lookups));
   }
   return { AND: and };
 }
