@@ -260,33 +260,45 @@ export async function createOrUpdateIssues(ctx: ServiceContext, items: unknown, 
 export async function setIssueClosed(ctx: ServiceContext, id: unknown, closed: boolean, query: IssueQuery = {}) {
   authorize(ctx.principal, 'writeIssues');
   const existing = await findIssue(ctx, id);
-  const issue = await ctx.db.issue.update({
-    ...(query as object),
-    where: { id: existing.id },
-    data: {
-      status: closed ? IssueStatus.CLOSED : IssueStatus.OPEN,
-      dateCompleted: closed ? new Date() : null,
-      ...authorship(ctx, 'lastUpdated'),
-    },
+  return ctx.db.$transaction(async (tx) => {
+    const issue = await tx.issue.update({
+      ...(query as object),
+      where: { id: existing.id },
+      data: {
+        status: closed ? IssueStatus.CLOSED : IssueStatus.OPEN,
+        dateCompleted: closed ? new Date() : null,
+        ...authorship(ctx, 'lastUpdated'),
+      },
+    });
+    await recordAudit(
+      ctx,
+      {
+        action: closed ? 'issue.closed' : 'issue.reopened',
+        targetType: 'Issue',
+        targetId: issue.id,
+        details: { previousStatus: existing.status },
+      },
+      tx,
+    );
+    return issue;
   });
-  await recordAudit(ctx, {
-    action: closed ? 'issue.closed' : 'issue.reopened',
-    targetType: 'Issue',
-    targetId: issue.id,
-    details: { previousStatus: existing.status },
-  });
-  return issue;
 }
 
 export async function deleteIssue(ctx: ServiceContext, id: unknown): Promise<number> {
   authorize(ctx.principal, 'writeIssues');
   const existing = await findIssue(ctx, id);
-  await ctx.db.issue.delete({ where: { id: existing.id } });
-  await recordAudit(ctx, {
-    action: 'issue.deleted',
-    targetType: 'Issue',
-    targetId: existing.id,
-    details: { title: existing.title, status: existing.status },
+  await ctx.db.$transaction(async (tx) => {
+    await tx.issue.delete({ where: { id: existing.id } });
+    await recordAudit(
+      ctx,
+      {
+        action: 'issue.deleted',
+        targetType: 'Issue',
+        targetId: existing.id,
+        details: { title: existing.title, status: existing.status },
+      },
+      tx,
+    );
   });
   return existing.id;
 }
