@@ -143,14 +143,15 @@ async function changeIssue(
 export async function createIssue(ctx: ServiceContext, input: unknown, query: IssueQuery = {}) {
   authorize(ctx.principal, 'writeIssues');
   const data = parseInput(createInput, input, 'input');
-  return insertIssue(ctx, ctx.db, data, 'input', query);
+  // The issue and its audit event commit together, or neither does.
+  return ctx.db.$transaction((tx) => insertIssue(ctx, tx as IssueDb, data, 'input', query));
 }
 
 export async function updateIssue(ctx: ServiceContext, id: unknown, input: unknown, query: IssueQuery = {}) {
   authorize(ctx.principal, 'writeIssues');
   const existing = await findIssue(ctx, id);
   const data = parseInput(updateInput, input ?? {}, 'input');
-  return changeIssue(ctx, ctx.db, existing, data, 'input', query);
+  return ctx.db.$transaction((tx) => changeIssue(ctx, tx as IssueDb, existing, data, 'input', query));
 }
 
 /** Largest batch of a batch write. */
