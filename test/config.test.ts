@@ -52,7 +52,13 @@ describe('loadConfig', () => {
       metricsEnabled: false,
       trustProxy: false,
       graphql: { maxDepth: 12, maxAliases: 15, maxDirectives: 10, maxTokens: 2000, maxCost: 5000 },
-      serviceAccounts: { maxDays: 365, expiringSoonDays: 14, revocationPollMs: 500, usageFlushMs: 5000 },
+      serviceAccounts: {
+        maxDays: 365,
+        expiringSoonDays: 14,
+        revocationPollMs: 500,
+        revocationNotify: true,
+        usageFlushMs: 5000,
+      },
     });
   });
 
