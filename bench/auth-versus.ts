@@ -94,8 +94,12 @@ try {
       const anonymous = await slice(servers[which].url, '{ version }');
       const me = await slice(servers[which].url, '{ me { userName roles } }', tokens[which]);
       ratios[which].push(me / anonymous);
-      (rps[`${which} anonymous`] ??= []).push(anonymous);
-      (rps[`${which} me`] ??= []).push(me);
+      for (const [name, value] of [
+        [`${which} anonymous`, anonymous],
+        [`${which} me`, me],
+      ] as const) {
+        rps[name] = [...(rps[name] ?? []), value];
+      }
       console.log(round + 1, which, { anonymous, me, ratio: +(me / anonymous).toFixed(3) });
     }
   }

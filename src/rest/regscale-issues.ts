@@ -1,5 +1,6 @@
 import type { Route } from '../http/router.ts';
-import { createIssues, createOrUpdateIssues, issuesByParent, maxBatchSize, updateIssues } from '../issues/service.ts';
+import { createIssues, createOrUpdateIssues, maxBatchSize, updateIssues } from '../issues/batch.ts';
+import { issuesByParent } from '../issues/service.ts';
 import { issueJson } from './issue-json.ts';
 import { jsonHeaders, streamedIssues } from './issues.ts';
 import { authErrorDocs, availabilityErrorDocs, errorResponseDoc } from './openapi.ts';

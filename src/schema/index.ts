@@ -4,6 +4,8 @@ import './system.ts';
 import './user.ts';
 import './session.ts';
 import './issue.ts';
+import './issue-queries.ts';
+import './issue-mutations.ts';
 import './service-account.ts';
 import './audit.ts';
 

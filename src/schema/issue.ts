@@ -1,19 +1,13 @@
-import { queryFromInfo } from '@pothos/plugin-prisma';
 import type { Issue } from '../db/types.ts';
 import { IssueSeverity, IssueStatus } from '../db/types.ts';
-import { BadUserInputError } from '../errors.ts';
-import { defaultPageSize, maxPageSize } from '../issues/input.ts';
-import { type IssuePage, listIssues, offsetIssues } from '../issues/list.ts';
 import { type FieldKind, regscaleFieldNames, regscaleFields } from '../issues/regscale-fields.ts';
 import { severityLabel, statusLabel } from '../issues/regscale-values.ts';
-import * as issues from '../issues/service.ts';
-import { filterFields, sortFields } from '../issues/where.ts';
 import { builder } from './builder.ts';
 
-const read = { can: 'readIssues' } as const;
-const write = { can: 'writeIssues' } as const;
+export const read = { can: 'readIssues' } as const;
+export const write = { can: 'writeIssues' } as const;
 
-const SeverityEnum = builder.enumType('IssueSeverity', {
+export const SeverityEnum = builder.enumType('IssueSeverity', {
   description: 'Severity of an issue, as RegScale grades findings.',
   values: {
     CRITICAL: { value: IssueSeverity.CRITICAL, description: '0 - Critical - Critical Deficiency.' },
@@ -39,7 +33,7 @@ const statusDescriptions: Record<IssueStatus, string> = {
   PENDING_APPROVAL: 'Awaits approval.',
 };
 
-const StatusEnum = builder.enumType('IssueStatus', {
+export const StatusEnum = builder.enumType('IssueStatus', {
   description: 'Life cycle of an issue (RegScale’s statuses; `Issue.status` answers RegScale’s spelling of each).',
   values: Object.fromEntries(
     Object.values(IssueStatus).map((value) => [
@@ -49,10 +43,12 @@ const StatusEnum = builder.enumType('IssueStatus', {
   ) as Record<IssueStatus, { value: IssueStatus; description: string }>,
 });
 
-const graphqlTypeOf = { int: 'Int', string: 'String', date: 'DateTime', boolean: 'Boolean' } as const satisfies Record<
-  FieldKind,
-  string
->;
+export const graphqlTypeOf = {
+  int: 'Int',
+  string: 'String',
+  date: 'DateTime',
+  boolean: 'Boolean',
+} as const satisfies Record<FieldKind, string>;
 /** Booleans RegScale's record always holds (stored with a default). */
 const alwaysSet = new Set(['isPublic', 'isPoam']);
 
@@ -129,303 +125,3 @@ export const IssueType = builder.prismaObject('Issue', {
     ),
   }),
 });
-
-const PageInfo = builder
-  .objectRef<{ hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null }>(
-    'PageInfo',
-  )
-  .implement({
-    description: 'Where a page lies in the list (Relay cursor connections).',
-    fields: (t) => ({
-      hasNextPage: t.exposeBoolean('hasNextPage', { description: 'More items follow the last edge.' }),
-      hasPreviousPage: t.exposeBoolean('hasPreviousPage', { description: 'More items precede the first edge.' }),
-      startCursor: t.exposeString('startCursor', { nullable: true, description: 'Cursor of the first edge.' }),
-      endCursor: t.exposeString('endCursor', { nullable: true, description: 'Cursor of the last edge.' }),
-    }),
-  });
-
-const IssueEdge = builder.objectRef<{ cursor: string; node: object }>('IssueEdge').implement({
-  description: 'An issue and its cursor.',
-  fields: (t) => ({
-    cursor: t.exposeString('cursor', { description: 'Opaque position of this edge, for after/before.' }),
-    node: t.field({ type: IssueType, description: 'The issue.', resolve: (edge) => edge.node as never }),
-  }),
-});
-
-const IssueConnection = builder.objectRef<IssuePage<object>>('IssueConnection').implement({
-  description: 'A page of issues.',
-  fields: (t) => ({
-    edges: t.field({ type: [IssueEdge], description: 'The issues of this page.', resolve: (c) => c.edges }),
-    items: t.field({
-      type: [IssueType],
-      description: 'The issues of this page, without cursors (RegScale’s collection-segment dialect).',
-      resolve: (c) => c.edges.map((e) => e.node) as never,
-    }),
-    pageInfo: t.field({ type: PageInfo, description: 'Whether more pages exist.', resolve: (c) => c.pageInfo }),
-    totalCount: t.int({
-      description: 'How many issues match the filter in all (counted only when asked for).',
-      resolve: (c) => c.totalCount(),
-    }),
-  }),
-});
-
-const IssueOrderFieldEnum = builder.enumType('IssueOrderField', {
-  description: 'What to order issues by; ties are broken by id.',
-  values: {
-    DUE_DATE: { description: 'Due date; issues without one come last.' },
-    SEVERITY: { description: 'Severity, HIGH first when ascending.' },
-    CREATED_AT: { description: 'Creation time.' },
-    UPDATED_AT: { description: 'Time of the last change.' },
-    ID: { description: 'Id (creation order).' },
-  } as const,
-});
-
-const OrderDirectionEnum = builder.enumType('OrderDirection', {
-  description: 'Ascending or descending.',
-  values: { ASC: { description: 'Smallest first.' }, DESC: { description: 'Largest first.' } } as const,
-});
-
-const IssueOrder = builder.inputType('IssueOrder', {
-  description: 'How to order issues.',
-  fields: (t) => ({
-    field: t.field({ type: IssueOrderFieldEnum, required: true, description: 'The field to order by.' }),
-    direction: t.field({ type: OrderDirectionEnum, defaultValue: 'ASC', description: 'The direction.' }),
-  }),
-});
-
-const IssueFilter = builder.inputType('IssueFilter', {
-  description: 'Which issues to list; all conditions must hold.',
-  fields: (t) => ({
-    status: t.field({ type: [StatusEnum], description: 'Any of these statuses.' }),
-    severityLevel: t.field({ type: [SeverityEnum], description: 'Any of these severities.' }),
-    issueOwnerId: t.id({ description: 'Owned by this user.' }),
-    dueAfter: t.field({ type: 'DateTime', description: 'Due at or after this time.' }),
-    dueBefore: t.field({ type: 'DateTime', description: 'Due at or before this time.' }),
-    search: t.string({ description: 'Text found in the title or description (case-insensitive).' }),
-  }),
-});
-
-const OperationInputs = {
-  int: builder.inputType('IntOperationFilterInput', {
-    description: 'Conditions on an integer field; all must hold.',
-    fields: (t) => ({
-      eq: t.int({ description: 'Equal to (null: has no value).' }),
-      neq: t.int({ description: 'Not equal to (null: has a value).' }),
-      in: t.intList({ description: 'Any of these (at most 100).' }),
-      gt: t.int({ description: 'Greater than.' }),
-      gte: t.int({ description: 'Greater than or equal to.' }),
-      lt: t.int({ description: 'Less than.' }),
-      lte: t.int({ description: 'Less than or equal to.' }),
-    }),
-  }),
-  string: builder.inputType('StringOperationFilterInput', {
-    description:
-      'Conditions on a text field; all must hold. On `status` and `severityLevel` only eq, neq and in, with RegScale’s values.',
-    fields: (t) => ({
-      eq: t.string({ description: 'Equal to (null: has no value).' }),
-      neq: t.string({ description: 'Not equal to (null: has a value).' }),
-      in: t.stringList({ description: 'Any of these (at most 100).' }),
-      contains: t.string({ description: 'Contains this text (case-insensitive).' }),
-    }),
-  }),
-  date: builder.inputType('DateTimeOperationFilterInput', {
-    description: 'Conditions on a date-time field; all must hold.',
-    fields: (t) => ({
-      eq: t.field({ type: 'DateTime', description: 'Equal to (null: has no value).' }),
-      neq: t.field({ type: 'DateTime', description: 'Not equal to (null: has a value).' }),
-      in: t.field({ type: ['DateTime'], description: 'Any of these (at most 100).' }),
-      gt: t.field({ type: 'DateTime', description: 'After.' }),
-      gte: t.field({ type: 'DateTime', description: 'At or after.' }),
-      lt: t.field({ type: 'DateTime', description: 'Before.' }),
-      lte: t.field({ type: 'DateTime', description: 'At or before.' }),
-    }),
-  }),
-  boolean: builder.inputType('BooleanOperationFilterInput', {
-    description: 'Conditions on a true/false field.',
-    fields: (t) => ({
-      eq: t.boolean({ description: 'Equal to.' }),
-      neq: t.boolean({ description: 'Not equal to.' }),
-    }),
-  }),
-};
-
-const operationInputOf = { ...OperationInputs, severity: OperationInputs.string, status: OperationInputs.string };
-
-const IssueFilterInput = builder.inputRef<Record<string, unknown>>('IssueFilterInput').implement({
-  description:
-    'RegScale’s (HotChocolate’s) filter: each field’s conditions must hold; `and` all of a list, `or` one of it. Fields under RegScale’s names.',
-  fields: (t) => ({
-    and: t.field({ type: [IssueFilterInput], description: 'Every one of these must hold.' }),
-    or: t.field({ type: [IssueFilterInput], description: 'At least one of these must hold.' }),
-    ...Object.fromEntries(
-      Object.entries(filterFields).map(([name, { kind }]) => [
-        name,
-        t.field({ type: operationInputOf[kind] as never, description: `Conditions on \`${name}\`.` }),
-      ]),
-    ),
-  }),
-});
-
-const IssueSortInput = builder.inputType('IssueSortInput', {
-  description: 'RegScale’s (HotChocolate’s) ordering: one field per entry; ties are broken by id.',
-  fields: (t) =>
-    Object.fromEntries(
-      Object.keys(sortFields).map((name) => [
-        name,
-        t.field({ type: OrderDirectionEnum, description: `Order by \`${name}\`.` }),
-      ]),
-    ),
-});
-
-/**
- * Which dialect an `issues` call speaks. `skip: 0` goes with either,
- * because RegScale's client adds it to every query that lacks `skip`.
- */
-function dialectOf(args: Record<string, unknown>): 'relay' | 'offset' {
-  const relay = ['first', 'after', 'last', 'before', 'filter', 'orderBy'].filter((k) => args[k] != null);
-  const offset = ['take', 'where', 'order'].filter((k) => args[k] != null);
-  if (args.skip != null && args.skip !== 0) offset.push('skip');
-  if (relay.length > 0 && offset.length > 0) {
-    throw new BadUserInputError(
-      `issues: ${offset[0]} (skip/take/where/order) cannot be used with ${relay[0]} (first/after/last/before/filter/orderBy)`,
-      offset[0],
-    );
-  }
-  return relay.length > 0 || (offset.length === 0 && args.skip == null) ? 'relay' : 'offset';
-}
-
-builder.queryFields((t) => ({
-  issue: t.prismaField({
-    type: 'Issue',
-    description: 'One issue by id. NOT_FOUND when there is none.',
-    authScopes: read,
-    args: { id: t.arg.id({ required: true, description: 'The issue id.' }) },
-    resolve: (query, _root, { id }, ctx) => issues.getIssue(ctx, id, query),
-  }),
-  issues: t.field({
-    type: IssueConnection,
-    description: `A page of issues, in either of two dialects. Relay cursor connection: \`first\`/\`after\` forwards, \`last\`/\`before\` backwards, with \`filter\` and \`orderBy\`. RegScale's (HotChocolate's) collection segment: \`skip\`/\`take\` offset paging with \`where\` and \`order\`. At most ${maxPageSize} a page (default ${defaultPageSize}). The two dialects' arguments cannot be mixed (BAD_USER_INPUT), except \`skip: 0\`, which goes with either. \`edges\` and \`items\` answer in both.`,
-    authScopes: read,
-    args: {
-      first: t.arg.int({ description: `Issues after \`after\` (0 to ${maxPageSize}).` }),
-      after: t.arg.string({ description: 'Cursor to start after.' }),
-      last: t.arg.int({ description: `Issues before \`before\` (0 to ${maxPageSize}).` }),
-      before: t.arg.string({ description: 'Cursor to end before.' }),
-      filter: t.arg({ type: IssueFilter, description: 'Which issues.' }),
-      orderBy: t.arg({ type: IssueOrder, description: 'Order; default by id ascending.' }),
-      skip: t.arg.int({ description: 'Issues to pass over (RegScale dialect; offset paging).' }),
-      take: t.arg.int({ description: `Issues in the page, 0 to ${maxPageSize} (RegScale dialect).` }),
-      where: t.arg({ type: IssueFilterInput, description: 'Which issues (RegScale dialect).' }),
-      order: t.arg({ type: [IssueSortInput], description: 'Order; default by id ascending (RegScale dialect).' }),
-    },
-    resolve: (_root, args, ctx, info) => {
-      const dialect = dialectOf(args);
-      // The selection below the nodes, so relations load with the page, not per issue.
-      const nodes = (path: string[]) => queryFromInfo({ context: ctx, info, typeName: 'Issue', path });
-      const selected = new Set(
-        info.fieldNodes
-          .flatMap((n) => n.selectionSet?.selections ?? [])
-          .map((s) => (s.kind === 'Field' ? s.name.value : '')),
-      );
-      const query = selected.has('items') && !selected.has('edges') ? nodes(['items']) : nodes(['edges', 'node']);
-      if (dialect === 'offset') {
-        return offsetIssues(ctx, { skip: args.skip, take: args.take, where: args.where, order: args.order }, query);
-      }
-      return listIssues(
-        ctx,
-        {
-          ...args,
-          orderBy: args.orderBy ? { field: args.orderBy.field, direction: args.orderBy.direction ?? 'ASC' } : null,
-        },
-        query,
-      );
-    },
-  }),
-}));
-
-const CreateIssueInput = builder.inputType('CreateIssueInput', {
-  description: 'A new issue. Who created it and when are set by the server.',
-  fields: (t) => ({
-    title: t.string({ required: true, description: '1 to 300 characters.' }),
-    description: t.string({ description: 'Up to 20000 characters.' }),
-    severityLevel: t.field({ type: SeverityEnum, description: 'Default NOT_ASSIGNED.' }),
-    status: t.field({ type: StatusEnum, description: 'Default OPEN.' }),
-    dueDate: t.field({ type: 'DateTime', description: 'When it must be resolved.' }),
-    issueOwnerId: t.id({ description: 'The responsible user.' }),
-    ...regscaleInputFields(t),
-  }),
-});
-
-/** RegScale's further fields as optional inputs (null clears one). */
-function regscaleInputFields(t: { field: (options: { type: never; description: string }) => unknown }) {
-  return Object.fromEntries(
-    regscaleFieldNames.map((name) => [
-      name,
-      t.field({ type: graphqlTypeOf[regscaleFields[name]] as never, description: `RegScale’s \`${name}\`.` }),
-    ]),
-  ) as Record<string, never>;
-}
-
-const UpdateIssueInput = builder.inputType('UpdateIssueInput', {
-  description: 'Changes to an issue; omitted fields stay as they are, null clears optional ones.',
-  fields: (t) => ({
-    title: t.string({ description: '1 to 300 characters.' }),
-    description: t.string({ description: 'Up to 20000 characters.' }),
-    severityLevel: t.field({ type: SeverityEnum, description: 'New severity.' }),
-    status: t.field({ type: StatusEnum, description: 'New status; CLOSED sets dateCompleted.' }),
-    dueDate: t.field({ type: 'DateTime', description: 'New due date.' }),
-    dateCompleted: t.field({ type: 'DateTime', description: 'When it was completed.' }),
-    issueOwnerId: t.id({ description: 'The responsible user.' }),
-    ...regscaleInputFields(t),
-  }),
-});
-
-const issueId = { description: 'The issue id.' } as const;
-
-builder.mutationFields((t) => ({
-  createIssue: t.prismaField({
-    type: 'Issue',
-    description: 'Creates an issue.',
-    authScopes: write,
-    args: { input: t.arg({ type: CreateIssueInput, required: true, description: 'The new issue.' }) },
-    resolve: (query, _root, { input }, ctx) => {
-      return issues.createIssue(ctx, input, query);
-    },
-  }),
-  updateIssue: t.prismaField({
-    type: 'Issue',
-    description: 'Changes an issue.',
-    authScopes: write,
-    args: {
-      id: t.arg.id({ required: true, ...issueId }),
-      input: t.arg({ type: UpdateIssueInput, required: true, description: 'The changes.' }),
-    },
-    resolve: (query, _root, { id, input }, ctx) => {
-      return issues.updateIssue(ctx, id, input, query);
-    },
-  }),
-  closeIssue: t.prismaField({
-    type: 'Issue',
-    description: 'Closes an issue: status CLOSED, completed now.',
-    authScopes: write,
-    args: { id: t.arg.id({ required: true, ...issueId }) },
-    resolve: (query, _root, { id }, ctx) => {
-      return issues.setIssueClosed(ctx, id, true, query);
-    },
-  }),
-  reopenIssue: t.prismaField({
-    type: 'Issue',
-    description: 'Reopens an issue: status OPEN, no completion date.',
-    authScopes: write,
-    args: { id: t.arg.id({ required: true, ...issueId }) },
-    resolve: (query, _root, { id }, ctx) => {
-      return issues.setIssueClosed(ctx, id, false, query);
-    },
-  }),
-  deleteIssue: t.id({
-    description: 'Deletes an issue; answers its id.',
-    authScopes: write,
-    args: { id: t.arg.id({ required: true, ...issueId }) },
-    resolve: (_root, { id }, ctx) => issues.deleteIssue(ctx, id),
-  }),
-}));
