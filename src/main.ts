@@ -85,11 +85,14 @@ const server = createHttpServer(
     handler(req, res);
   },
 );
-// A connection that sends or receives nothing for this long is closed (slow clients, stalled streams).
-server.timeout = config.http.requestTimeoutMs;
+// A connection that sends or receives nothing for about this long is closed (slow clients, stalled
+// streams). A second past the request timeout, so that a request stalled mid-body gets its
+// 503 REQUEST_TIMEOUT answer (withRequestTimeout) rather than a bare reset.
+server.timeout = config.http.requestTimeoutMs + 1000;
 // The whole request head within REQUEST_TIMEOUT_MS, however slowly it trickles in (408, then closed).
 server.headersTimeout = config.http.requestTimeoutMs;
-server.requestTimeout = config.http.requestTimeoutMs;
+// A body is bounded by withRequestTimeout's answer; Node's own limit is only a backstop behind it.
+server.requestTimeout = config.http.requestTimeoutMs * 2;
 server.on('error', (error) => fail(`cannot listen on ${config.host}:${config.port}: ${error.message}`));
 server.listen(config.port, config.host, () => {
   const { port } = server.address() as AddressInfo;
