@@ -111,6 +111,9 @@ describe.runIf(testProviders.includes('postgresql'))('PostgreSQL going away unde
       // timeout's 503 REQUEST_TIMEOUT after 30 s instead (or, failing that, no answer: status 0).
       const refused = whileDown.filter((o) => o.status !== 200);
       expect(refused.length).toBeGreaterThan(0);
+      // On failure, say what the server logged as unexpected.
+      const unexpected = server.logLines().filter((l) => (l as { msg?: string }).msg === 'unexpected error');
+      expect(unexpected.map((l) => JSON.stringify(l).slice(0, 600))).toEqual([]);
       expect([...new Set(refused.map((o) => `${o.status} ${o.code}`))]).toEqual(['503 SERVICE_UNAVAILABLE']);
       // The pool gives up connecting after 5 s; 25 s (5x that) is generous for a loaded machine, yet
       // still below the 30 s request timeout.

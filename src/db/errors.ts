@@ -6,8 +6,12 @@ export function isUniqueViolation(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === uniqueViolation;
 }
 
-/** Prisma's codes for a database it cannot reach or whose pool is exhausted. */
-const unavailableCodes = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
+/**
+ * Prisma's codes for a database it cannot reach or whose pool is exhausted, and P2028: an
+ * interactive transaction that could not start in time (no connection) or expired, and so was
+ * rolled back. Either way nothing was done and a retry may succeed.
+ */
+const unavailableCodes = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028']);
 const unavailableKinds = new Set([
   'DatabaseNotReachable',
   'ConnectionClosed',
@@ -16,7 +20,7 @@ const unavailableKinds = new Set([
   'DatabaseDoesNotExist',
 ]);
 const unavailableMessage =
-  /ECONNREFUSED|ECONNRESET|SQLITE_CANTOPEN|unable to open database file|ETIMEDOUT|Connection terminated|connection timeout|timeout exceeded when trying to connect|Can't reach database|terminating connection|does not allow connections|not currently accepting connections|database .* does not exist/i;
+  /Unable to start a transaction in the given time|encountered a connection error and is not queryable|ECONNREFUSED|ECONNRESET|SQLITE_CANTOPEN|unable to open database file|ETIMEDOUT|Connection terminated|connection timeout|timeout exceeded when trying to connect|Can't reach database|terminating connection|does not allow connections|not currently accepting connections|database .* does not exist/i;
 
 /**
  * Whether an error means the database is down or unreachable (the request
