@@ -73,11 +73,6 @@ export class RevocationList {
     return null;
   }
 
-  /** Whether a service-account token id was revoked. */
-  isRevoked(tokenId: string): boolean {
-    return this.#revoked.has(tokenId);
-  }
-
   /** Records a revocation made by this instance: refused from the very next request. */
   revoke(tokenId: string, expiresAt: Date): void {
     this.#revoked.set(tokenId, expiresAt.getTime());
