@@ -69,6 +69,7 @@ export function createServer({ config, db, log, auth, metrics, isDraining }: Ser
       principal,
       config,
       auth,
+      deadline: facts.deadline,
     };
   };
   const kit: RestKit = { contextFor, log };
