@@ -112,7 +112,12 @@ Exit codes: 0 written (or current), 1 out of date (--check), 2 usage error.
     options: { check: { type: 'boolean' } },
   }).values.check;
   let stale = false;
-  for (const [file, contents] of await generate()) {
+  const files = await generate().catch((error: unknown) => {
+    // An operation that does not parse or validate: one line, no stack trace.
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  });
+  for (const [file, contents] of files) {
     const path = join(root, file);
     let current = '';
     try {
