@@ -128,6 +128,7 @@ const environment = z.object({
     ),
   RATE_LIMIT_PER_MINUTE: integer(0, 1_000_000).default(600),
   METRICS_ENABLED: booleanString.default(false),
+  TRUSTED_DOCUMENTS: z.enum(['off', 'allow', 'require']).default('off'),
   TRUST_PROXY: trustProxy.default(false),
 });
 
@@ -177,6 +178,11 @@ export interface Config {
   };
   /** Whether `GET /metrics` (Prometheus) is served. */
   metricsEnabled: boolean;
+  /**
+   * Trusted documents (the committed manifest): `off` runs any query; `allow` also takes a
+   * listed document by its hash; `require` runs listed documents only.
+   */
+  trustedDocuments: 'off' | 'allow' | 'require';
   /**
    * Whose `X-Forwarded-For` gives the client address: nobody, whatever connects (one hop),
    * or the listed proxies.
@@ -247,6 +253,7 @@ export function loadConfig(env: Environment = process.env): Config {
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     },
     metricsEnabled: e.METRICS_ENABLED,
+    trustedDocuments: e.TRUSTED_DOCUMENTS,
     trustProxy: e.TRUST_PROXY,
     graphql: {
       maxDepth: e.GRAPHQL_MAX_DEPTH,

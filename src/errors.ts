@@ -25,6 +25,9 @@ export type ErrorCode =
   | 'GRAPHQL_VALIDATION_FAILED'
   | 'OPERATION_NOT_SUPPORTED'
   | 'OPERATION_RESOLUTION_FAILURE'
+  | 'PERSISTED_QUERY_NOT_FOUND'
+  | 'PERSISTED_QUERY_NOT_IN_LIST'
+  | 'QUERY_NOT_IN_SAFELIST'
   | 'SERVICE_UNAVAILABLE'
   | 'STORAGE_FULL'
   | 'STORAGE_READ_ONLY'
@@ -127,6 +130,42 @@ export class RateLimitedError extends AppError {
       details: { retryAfterSeconds },
       headers: { 'Retry-After': String(retryAfterSeconds) },
     });
+  }
+}
+
+/**
+ * A request named a trusted document by an id the server does not hold.
+ * HTTP 404, never cached. With TRUSTED_DOCUMENTS=allow it is APQ's
+ * PERSISTED_QUERY_NOT_FOUND, on which a client sends the text instead (which
+ * runs); with `require` it is PERSISTED_QUERY_NOT_IN_LIST, as Apollo's router
+ * and yoga's plugin say when the text would not run either.
+ */
+export class PersistedQueryNotFoundError extends AppError {
+  constructor(mode: 'allow' | 'require') {
+    super(
+      mode === 'allow'
+        ? 'Persisted document not found: send the query text instead'
+        : 'Persisted document not found: this server runs only its trusted documents',
+      mode === 'allow' ? 'PERSISTED_QUERY_NOT_FOUND' : 'PERSISTED_QUERY_NOT_IN_LIST',
+      404,
+      { headers: { 'Cache-Control': 'no-store' } },
+    );
+  }
+}
+
+/**
+ * With TRUSTED_DOCUMENTS=require, a query whose text is not one of the
+ * trusted documents (Apollo's router's code). HTTP 403, never cached; the
+ * message says nothing of the schema.
+ */
+export class QueryNotInSafelistError extends AppError {
+  constructor() {
+    super(
+      'This server runs only its trusted documents: send a listed document, by its hash or its exact text',
+      'QUERY_NOT_IN_SAFELIST',
+      403,
+      { headers: { 'Cache-Control': 'no-store' } },
+    );
   }
 }
 

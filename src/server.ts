@@ -20,6 +20,7 @@ import { useArmor } from './plugins/use-armor.ts';
 import { useCSRFPrevention } from './plugins/use-csrf-prevention.ts';
 import { useDiscoverability } from './plugins/use-discoverability.ts';
 import { useErrorCodes } from './plugins/use-error-codes.ts';
+import { useTrustedDocuments } from './plugins/use-trusted-documents.ts';
 import { auditRoutes } from './rest/audit.ts';
 import { authRoutes } from './rest/authentication.ts';
 import { issueRoutes } from './rest/issues.ts';
@@ -108,6 +109,8 @@ export function createServer({ config, db, log, auth, metrics, isDraining }: Ser
         : false,
     plugins: [
       useRequestFacts({ trustProxy: config.trustProxy }),
+      // Before the request log, which names the operation from the document a hash resolves to.
+      ...(config.trustedDocuments === 'off' ? [] : [useTrustedDocuments({ mode: config.trustedDocuments })]),
       useRequestLog({ log, metrics, routeOf: routeLabeler(allRoutes) }),
       useSecurityHeaders(),
       useHttpLimits(config.http),

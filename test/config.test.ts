@@ -50,6 +50,7 @@ describe('loadConfig', () => {
         rateLimitPerMinute: 600,
       },
       metricsEnabled: false,
+      trustedDocuments: 'off',
       trustProxy: false,
       graphql: { maxDepth: 12, maxAliases: 15, maxDirectives: 10, maxTokens: 2000, maxCost: 5000 },
       serviceAccounts: {
@@ -68,6 +69,7 @@ describe('loadConfig', () => {
       HOST: '0.0.0.0',
       VIEW_APIS: 'false',
       LOG_LEVEL: 'warn',
+      TRUSTED_DOCUMENTS: 'require',
       SESSION_TIMEOUT_MINUTES: '15',
       ADMIN_USERNAME: 'root',
       ADMIN_PASSWORD: 'twelve chars',
@@ -77,6 +79,7 @@ describe('loadConfig', () => {
       host: '0.0.0.0',
       viewApis: false,
       logLevel: 'warn',
+      trustedDocuments: 'require',
       auth: { sessionTimeoutMinutes: 15 },
       admin: { userName: 'root', password: 'twelve chars' },
     });
@@ -145,6 +148,7 @@ describe('loadConfig', () => {
     { MIGRATE_ON_START: 'sometimes' },
     { DB_POOL_SIZE: 'many' },
     { CORS_ORIGINS: 'app.example.com' },
+    { TRUSTED_DOCUMENTS: 'on' },
     { ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'short' },
   ])('refuses %j, naming the variable', (env) => {
     const name = Object.keys(env).at(-1) ?? '';

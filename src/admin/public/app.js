@@ -25,10 +25,7 @@ async function signInView() {
       onsubmit: async (event) => {
         event.preventDefault();
         try {
-          const data = await graphql(
-            'mutation ($u: String!, $p: String!) { login(userName: $u, password: $p) { token } }',
-            { u: userName.value, p: password.value },
-          );
+          const data = await graphql('ConsoleSignIn', { u: userName.value, p: password.value });
           sessionStorage.setItem(TOKEN_KEY, data.login.token);
           say('');
           location.hash = '#/service-accounts';
@@ -49,15 +46,13 @@ async function signInView() {
 }
 
 async function loadMe() {
-  const data = await graphql('{ me { userName roles kind } }');
+  const data = await graphql('ConsoleMe');
   me = data.me;
   document.getElementById('who').textContent = `Signed in as ${me.userName}`;
   document.getElementById('user-menu').hidden = false;
   return me;
 }
 
-const accountFields = `id tokenId purpose roles status suspendedReason createdAt expiresAt expiresInDays revokedAt
-  lastUsedAt lastClientAddress useCount createdBy { userName } revokedBy { userName }`;
 const suspendedWhy = {
   creator_deactivated: 'its creator was deactivated',
   creator_role_removed: 'its creator lost a role it carries',
@@ -82,12 +77,7 @@ async function listView() {
       ['SUSPENDED', 'Suspended'],
     ].map(([value, label]) => h('option', { value, selected: value === filter }, label)),
   );
-  const data = await graphql(
-    `query ($filter: ServiceAccountFilter) { serviceAccounts(filter: $filter) { ${accountFields} } }`,
-    {
-      filter: filter ? { status: filter } : null,
-    },
-  );
+  const data = await graphql('ConsoleServiceAccounts', { filter: filter ? { status: filter } : null });
   const rows = data.serviceAccounts.map((a) =>
     h(
       'tr',
@@ -154,7 +144,7 @@ async function listView() {
 async function revoke(account) {
   if (!confirm(`Revoke the token for “${account.purpose}”? Scripts using it stop working at once.`)) return;
   try {
-    await graphql('mutation ($id: ID!) { revokeServiceAccount(id: $id) { id } }', { id: account.id });
+    await graphql('ConsoleRevokeServiceAccount', { id: account.id });
     await listView();
     say(`Revoked the token for “${account.purpose}”.`);
   } catch (error) {
@@ -165,12 +155,9 @@ async function revoke(account) {
 async function transfer(account) {
   if (!confirm(`Take over “${account.purpose}”? Its token works again, on your authority.`)) return;
   try {
-    const { users } = await graphql('{ users { id userName } }');
+    const { users } = await graphql('ConsoleUsers');
     const self = users.find((u) => u.userName === me.userName);
-    await graphql('mutation ($id: ID!, $to: ID!) { transferServiceAccount(id: $id, toUserId: $to) { id } }', {
-      id: account.id,
-      to: self?.id,
-    });
+    await graphql('ConsoleTransferServiceAccount', { id: account.id, to: self?.id });
     await listView();
     say(`“${account.purpose}” is yours now, and works again.`);
   } catch (error) {
@@ -185,10 +172,7 @@ async function rotate(account) {
   );
   if (answer === null) return;
   try {
-    const data = await graphql(
-      'mutation ($id: ID!, $days: Int!) { rotateServiceAccount(id: $id, durationDays: $days) { token serviceAccount { id purpose expiresAt } } }',
-      { id: account.id, days: Number(answer) },
-    );
+    const data = await graphql('ConsoleRotateServiceAccount', { id: account.id, days: Number(answer) });
     showToken(data.rotateServiceAccount, 'Token rotated');
   } catch (error) {
     say(error.message, true);
@@ -223,7 +207,7 @@ async function route() {
 
 document.getElementById('sign-out').addEventListener('click', async () => {
   // The session ends on the server too: its token is refused from now on.
-  await graphql('mutation { logout }').catch(() => {});
+  await graphql('ConsoleSignOut').catch(() => {});
   sessionStorage.removeItem(TOKEN_KEY);
   me = null;
   location.hash = '#/sign-in';

@@ -4,10 +4,7 @@ import { graphql } from './api.js';
 import { h, show, when } from './dom.js';
 
 export async function auditView(id) {
-  const data = await graphql(
-    'query ($id: ID!, $n: Int) { serviceAccount(id: $id) { purpose } auditEvents(filter: { serviceAccountId: $n }, first: 200) { nodes { id at action actorLabel clientAddress details } } }',
-    { id, n: Number(id) },
-  );
+  const data = await graphql('ConsoleServiceAccountAudit', { id, n: Number(id) });
   const rows = data.auditEvents.nodes.map((e) =>
     h(
       'tr',

@@ -62,10 +62,9 @@ export async function createView() {
         event.preventDefault();
         const chosen = [...form.querySelectorAll('input[name=roles]:checked')].map((i) => i.value);
         try {
-          const data = await graphql(
-            `mutation ($input: CreateServiceAccountInput!) { createServiceAccount(input: $input) { token serviceAccount { id purpose expiresAt } } }`,
-            { input: { durationDays: Number(days.value), purpose: purpose.value, roles: chosen } },
-          );
+          const data = await graphql('ConsoleCreateServiceAccount', {
+            input: { durationDays: Number(days.value), purpose: purpose.value, roles: chosen },
+          });
           say('');
           showToken(data.createServiceAccount, 'Service account created');
         } catch (error) {

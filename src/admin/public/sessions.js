@@ -3,8 +3,6 @@
 import { graphql } from './api.js';
 import { h, say, show, when } from './dom.js';
 
-const sessionFields = 'id createdAt lastSeenAt expiresAt clientAddress userAgent current';
-
 function table(caption, sessions, onEnd) {
   if (sessions.length === 0) return h('p', {}, 'No active sessions.');
   return h(
@@ -45,7 +43,7 @@ function table(caption, sessions, onEnd) {
 
 async function end(session, after) {
   try {
-    await graphql('mutation ($id: ID!) { revokeSession(id: $id) { id } }', { id: session.id });
+    await graphql('ConsoleRevokeSession', { id: session.id });
     if (session.current) {
       location.hash = '#/sign-in';
       return;
@@ -59,13 +57,13 @@ async function end(session, after) {
 
 /** `#/sessions`: own sessions; for administrators also a user's, chosen from the list of users. */
 export async function sessionsView(isAdministrator, userId = '') {
-  const own = await graphql(`{ sessions { ${sessionFields} } }`);
+  const own = await graphql('ConsoleSessions');
   const parts = [
     h('h3', {}, 'Your sessions'),
     table('Your sessions', own.sessions, (s) => end(s, () => sessionsView(isAdministrator, userId))),
   ];
   if (isAdministrator) {
-    const { users } = await graphql('{ users { id userName active } }');
+    const { users } = await graphql('ConsoleUsers');
     const select = h(
       'select',
       { id: 'session-user', onchange: () => void sessionsView(true, select.value) },
@@ -74,9 +72,7 @@ export async function sessionsView(isAdministrator, userId = '') {
     );
     parts.push(h('h3', {}, 'A user’s sessions'), h('label', { for: 'session-user' }, 'User', select));
     if (userId) {
-      const theirs = await graphql(`query ($id: ID!) { userSessions(userId: $id) { ${sessionFields} } }`, {
-        id: userId,
-      });
+      const theirs = await graphql('ConsoleUserSessions', { id: userId });
       parts.push(table('The user’s sessions', theirs.userSessions, (s) => end(s, () => sessionsView(true, userId))));
     }
   }
