@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rules } from '../../src/access/policy.ts';
 import {
   type UserOrderField,
   UsersPageDocument,
@@ -160,6 +161,29 @@ describe.each(testProviders)('usersConnection on %s', (provider) => {
     expect(admins.nodes.map((n) => [n.userName, n.email, n.lastLoginAt])).toEqual([
       ['Carol', 'carol@corp.example', new Date(t0 + 2 * 60_000).toISOString()],
     ]);
+  });
+
+  it('asks the policy for personal data: without readPersonalData no email search, role or active filter, or last-login order', async () => {
+    // Today administrators hold both rules; the policy is narrowed here to show that the list asks it.
+    const rule = rules.readPersonalData as { roles: readonly string[] };
+    const held = rule.roles;
+    rule.roles = [];
+    try {
+      expect((await pageThrough({ filter: { search: 'corp.example' } }, 10)).nodes).toEqual([]);
+      const alice = await pageThrough({ filter: { search: 'ali' } }, 10);
+      expect(alice.nodes.map((n) => [n.userName, n.email, n.roles, n.active, n.lastLoginAt])).toEqual([
+        ['Alice', null, null, null, null],
+      ]);
+      for (const variables of [
+        { filter: { role: 'AUDITOR' } },
+        { filter: { active: true } },
+        { orderBy: { field: 'LAST_LOGIN_AT' } },
+      ] as UsersPageQueryVariables[]) {
+        expect(await errorOf(variables)).toMatchObject({ status: 403, code: 'FORBIDDEN', data: null });
+      }
+    } finally {
+      rule.roles = held;
+    }
   });
 
   const errorOf = async (variables: UsersPageQueryVariables, token = admin) => {
