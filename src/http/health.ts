@@ -133,7 +133,7 @@ export function healthRoutes(
           operationId: 'readiness',
           tags: ['Operations'],
           summary:
-            'The database answers and takes writes, and the server is not draining; also reports whether API contracts are published (viewApis)',
+            'The database answers and takes writes, and the server is not draining; also reports whether API contracts are published (viewApis) and where limits count (limits: Redis down leaves the server ready)',
           responses: {
             '200': { description: 'Ready.', content: { 'application/json': { schema: { type: 'object' } } } },
             '503': {

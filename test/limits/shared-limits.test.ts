@@ -19,7 +19,11 @@ const refillMs = 60_000 / budget;
 async function startPair(provider: TestApp['database']['provider'], env: Record<string, string>) {
   const a = await startTestApp(provider, env);
   const b = await startTestApp(provider, env, a);
-  return { a, b, close: async () => (await b.close(), await a.close()) };
+  const close = async () => {
+    await b.close();
+    await a.close();
+  };
+  return { a, b, close };
 }
 
 /** The address every burst speaks from (TRUST_PROXY=true), apart from the probes and metrics scrapes. */
