@@ -12,6 +12,12 @@ export type LimitsState = 'per-instance' | 'shared' | 'fallback';
 
 /** The longest pause between two reconnection attempts. */
 const maxReconnectDelayMs = 2000;
+/**
+ * After a command fails on a connection that stays open (a Redis that
+ * stalls), requests count in memory this long before one tries Redis again:
+ * a stalled Redis costs one timeout a second, not one per request.
+ */
+const retryAfterFailureMs = 1000;
 
 /**
  * Where the request budget and the login throttle keep their counts: in
@@ -30,6 +36,8 @@ export class LimitsStore {
   readonly #url: string | undefined;
   #state: LimitsState;
   #stopping = false;
+  /** Until when (Date.now) Redis is not asked, after a command failed. */
+  #skipUntil = 0;
 
   constructor(config: Config['limits'], log: Logger) {
     this.prefix = config.redisKeyPrefix;
@@ -48,7 +56,10 @@ export class LimitsStore {
     if (!config.redisUrl) return;
     for (const limit of ['budget', 'login'] as const) {
       const client = new Redis(config.redisUrl, options);
-      client.on('ready', () => this.#settle());
+      client.on('ready', () => {
+        this.#skipUntil = 0;
+        this.#settle();
+      });
       // ioredis reports each failed connection attempt here; the state says it once.
       client.on('error', (error: Error) => this.#fallBack(error));
       client.on('close', () => this.#fallBack());
@@ -96,7 +107,7 @@ export class LimitsStore {
    */
   async run<T>(client: Redis | undefined, shared: () => Promise<T>, local: () => T): Promise<T> {
     if (!client) return local();
-    if (client.status !== 'ready') {
+    if (client.status !== 'ready' || Date.now() < this.#skipUntil) {
       this.#fallBack();
       return local();
     }
@@ -105,14 +116,16 @@ export class LimitsStore {
       this.#settle();
       return result;
     } catch (error) {
+      this.#skipUntil = Date.now() + retryAfterFailureMs;
       this.#fallBack(error as Error);
       return local();
     }
   }
 
-  /** Shared again once every connection is ready. */
+  /** Shared again once every connection is ready and answers. */
   #settle(): void {
-    if (this.#state === 'shared' || this.#clients.some((c) => c.status !== 'ready')) return;
+    if (this.#state === 'shared' || Date.now() < this.#skipUntil) return;
+    if (this.#clients.some((c) => c.status !== 'ready')) return;
     this.#state = 'shared';
     this.#log.info({ prefix: this.prefix }, 'limits shared through Redis');
   }

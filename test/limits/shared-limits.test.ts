@@ -218,5 +218,32 @@ describe.skipIf(!redisAvailable).each(testProviders)('limits shared through Redi
       expect(shared.statuses.flat().every((s) => s === 200 || s === 429)).toBe(true);
       for (const app of instances) expect(logged(app, 'limits shared through Redis')).toBe(2);
     });
+
+    it('count in memory while Redis stalls (answers nothing, connections open), and share again when it thaws', async () => {
+      const instances = [pair.a, pair.b];
+      for (const app of instances) {
+        await waitFor(async () => (await readiness(app)).body.limits.state === 'shared', 'shared limits');
+      }
+      redis.pause();
+      try {
+        // Each request waits at most REDIS_TIMEOUT_MS for Redis, then counts in memory: never a 5xx.
+        const stalled = await burst(instances, 6);
+        expect(stalled.statuses.flat().every((s) => s === 200 || s === 429)).toBe(true);
+        for (const app of instances) {
+          const { status, body } = await readiness(app);
+          expect(status).toBe(200);
+          expect(body.limits).toEqual({ store: 'redis', state: 'fallback' });
+        }
+      } finally {
+        redis.resume();
+      }
+      for (const app of instances) {
+        // Within a second a request tries Redis again: it answers, and the limits are shared again.
+        await waitFor(async () => {
+          await app.fetch('/graphql', versionQuery);
+          return (await readiness(app)).body.limits.state === 'shared';
+        }, 'shared limits after the stall');
+      }
+    });
   });
 });
