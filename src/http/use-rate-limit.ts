@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Plugin } from 'graphql-yoga';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { errorResponse, RateLimitedError } from '../errors.ts';
@@ -105,10 +106,13 @@ export function useRateLimit({
     return retryAfterOf((1 - bucket.tokens) / perMs);
   };
 
-  /** The same in Redis; a refusal comes back as a RateLimiterRes, anything else is Redis failing. */
+  /**
+   * The same in Redis, under the key's hash (no addresses or token ids in Redis); a refusal comes
+   * back as a RateLimiterRes, anything else is Redis failing.
+   */
   const takeShared = async (limiter: RateLimiterRedis, key: string): Promise<number | undefined> => {
     try {
-      await limiter.consume(key);
+      await limiter.consume(createHash('sha256').update(key).digest('base64url'));
       return undefined;
     } catch (refused) {
       if (refused instanceof RateLimiterRes) return retryAfterOf(refused.msBeforeNext);
