@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, type TestDatabase, testProviders } from '../support/databases.ts';
 import { killAll, type ServerProcess, startServerProcess } from '../support/process.ts';
-import { type PrivateRedis, redisAvailable, startPrivateRedis, uniquePrefix, waitFor } from '../support/redis.ts';
+import {
+  type PrivateRedis,
+  privateRedisAvailable,
+  startPrivateRedis,
+  uniquePrefix,
+  waitFor,
+} from '../support/redis.ts';
 
 const budget = 20;
 /** A bucket of 20 a minute gains a token every 3 s: what a slow run may legitimately add. */
@@ -27,7 +33,7 @@ const limitsOf = async (server: ServerProcess) => {
   return { status: response.status, limits: (await response.json()).limits };
 };
 
-describe.skipIf(!redisAvailable).each(testProviders)('two server processes on one Redis, on %s', (provider) => {
+describe.runIf(privateRedisAvailable).each(testProviders)('two server processes on one Redis, on %s', (provider) => {
   let database: TestDatabase;
   let redis: PrivateRedis;
   let keyDir: string;

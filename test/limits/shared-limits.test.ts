@@ -4,6 +4,7 @@ import { testProviders } from '../support/databases.ts';
 import {
   dropKeys,
   type PrivateRedis,
+  privateRedisAvailable,
   redisAvailable,
   sharedRedisUrl,
   startPrivateRedis,
@@ -155,7 +156,7 @@ describe.skipIf(!redisAvailable).each(testProviders)('limits shared through Redi
     });
   });
 
-  describe('Redis stopped and back', () => {
+  describe.runIf(privateRedisAvailable)('Redis stopped and back', () => {
     const prefix = uniquePrefix();
     let redis: PrivateRedis;
     let pair: Awaited<ReturnType<typeof startPair>>;

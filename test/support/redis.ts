@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -39,6 +39,17 @@ async function sharedRedisReachable(): Promise<boolean> {
 
 /** Whether the shared Redis answers (always in CI: a missing one fails there). */
 export const redisAvailable = await sharedRedisReachable();
+
+function redisServerInstalled(): boolean {
+  if (spawnSync('redis-server', ['--version']).status === 0) return true;
+  if (process.env.CI === 'true')
+    throw new Error('redis-server is required in CI (for private Redis servers) but not on the PATH');
+  process.stderr.write('\nredis-server not on the PATH: tests that stop Redis mid-test are SKIPPED.\n\n');
+  return false;
+}
+
+/** Whether tests may start a Redis of their own (`startPrivateRedis`): redis-server is installed (always in CI). */
+export const privateRedisAvailable = redisAvailable && redisServerInstalled();
 
 /** A key prefix no other test run uses; `dropKeys` removes its keys afterwards. */
 export function uniquePrefix(): string {
