@@ -130,6 +130,13 @@ const environment = z.object({
   METRICS_ENABLED: booleanString.default(false),
   TRUSTED_DOCUMENTS: z.enum(['off', 'allow', 'require']).default('off'),
   TRUST_PROXY: trustProxy.default(false),
+  REDIS_URL: z
+    .string()
+    .trim()
+    .regex(/^rediss?:\/\/\S+$/, 'must start with redis:// or rediss://')
+    .optional(),
+  REDIS_KEY_PREFIX: z.string().trim().min(1).max(100).default('grc:'),
+  REDIS_TIMEOUT_MS: integer(50, 60_000).default(1000),
 });
 
 export type Environment = Record<string, string | undefined>;
@@ -175,6 +182,15 @@ export interface Config {
     corsOrigins: string[] | '*';
     /** Requests a minute per credential (or per address when anonymous); 0 turns limiting off. */
     rateLimitPerMinute: number;
+  };
+  /** Where the request budget and the login throttle keep their counts. */
+  limits: {
+    /** Redis shared by every instance; undefined: each instance counts in its own memory. */
+    redisUrl: string | undefined;
+    /** Put before every key, so that several deployments can share one Redis. */
+    redisKeyPrefix: string;
+    /** Longest wait for Redis to connect or answer a command before this instance counts in memory. */
+    redisTimeoutMs: number;
   };
   /** Whether `GET /metrics` (Prometheus) is served. */
   metricsEnabled: boolean;
@@ -252,6 +268,7 @@ export function loadConfig(env: Environment = process.env): Config {
               .filter(Boolean),
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     },
+    limits: { redisUrl: e.REDIS_URL, redisKeyPrefix: e.REDIS_KEY_PREFIX, redisTimeoutMs: e.REDIS_TIMEOUT_MS },
     metricsEnabled: e.METRICS_ENABLED,
     trustedDocuments: e.TRUSTED_DOCUMENTS,
     trustProxy: e.TRUST_PROXY,

@@ -49,6 +49,7 @@ export type Server = YogaServerInstance<NodeServerContext, RequestContext>;
  * call `server.fetch`.
  */
 export function createServer({ config, db, log, auth, metrics, isDraining }: ServerDependencies): Server {
+  metrics?.observeLimits(auth.limits);
   /** The one context factory, for GraphQL and REST alike; it authenticates the request. */
   const contextFor = async (request: Request, { authenticate = true } = {}): Promise<RequestContext> => {
     const facts = factsOf(request);
@@ -76,7 +77,7 @@ export function createServer({ config, db, log, auth, metrics, isDraining }: Ser
   const kit: RestKit = { contextFor, log };
   // The public API, as the OpenAPI document describes it.
   const apiRoutes = [
-    ...healthRoutes(config, db, { isDraining }),
+    ...healthRoutes(config, db, { isDraining, limits: auth.limits }),
     ...authRoutes(kit, auth.keys),
     ...sessionRoutes(kit),
     // Before issueRoutes: `/api/issues/{id}` would match `/api/issues/batchCreate` too.
@@ -120,6 +121,7 @@ export function createServer({ config, db, log, auth, metrics, isDraining }: Ser
         // One budget per verified token (its jti), however the header spells it.
         identify: async (request) => (await auth.identify(request))?.tokenId ?? null,
         now: () => auth.now().getTime(),
+        store: auth.limits,
         exempt: ['/healthz', '/readyz'],
       }),
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),

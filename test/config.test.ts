@@ -49,6 +49,7 @@ describe('loadConfig', () => {
         corsOrigins: [],
         rateLimitPerMinute: 600,
       },
+      limits: { redisUrl: undefined, redisKeyPrefix: 'grc:', redisTimeoutMs: 1000 },
       metricsEnabled: false,
       trustedDocuments: 'off',
       trustProxy: false,
@@ -239,6 +240,22 @@ describe('strict parsing', () => {
   ])('refuses TRUST_PROXY=%j, naming the entry', (value) => {
     const problems = problemsOf({ TRUST_PROXY: value });
     expect(problems).toEqual([expect.stringMatching(/^TRUST_PROXY: must be true, false or a comma-separated list/)]);
+  });
+
+  it('reads REDIS_URL, REDIS_KEY_PREFIX and REDIS_TIMEOUT_MS', () => {
+    expect(
+      loadConfig({ REDIS_URL: 'rediss://:s3cret@cache:6380/2', REDIS_KEY_PREFIX: 'blue:', REDIS_TIMEOUT_MS: '250' })
+        .limits,
+    ).toEqual({ redisUrl: 'rediss://:s3cret@cache:6380/2', redisKeyPrefix: 'blue:', redisTimeoutMs: 250 });
+  });
+
+  it('refuses a REDIS_URL that is not redis:// or rediss://, without repeating it', () => {
+    const problems = problemsOf({ REDIS_URL: 'http://:s3cret@cache:6379', REDIS_TIMEOUT_MS: '10' });
+    expect(problems).toEqual([
+      'REDIS_URL: must start with redis:// or rediss://',
+      expect.stringMatching(/^REDIS_TIMEOUT_MS: /),
+    ]);
+    expect(problems.join('\n')).not.toContain('s3cret');
   });
 
   it('refuses a file: URL without a file', () => {

@@ -33,7 +33,7 @@ export async function login(ctx: ServiceContext, input: unknown): Promise<LoginR
   const { userName, password } = parseInput(credentials, input);
   const userKey = userName.toLowerCase();
   const { throttle } = ctx.auth;
-  const decision = throttle.check(userKey, ctx.clientIp);
+  const decision = await throttle.check(userKey, ctx.clientIp);
   if ('refuseForSeconds' in decision) {
     ctx.auth.onFailure('login_throttled');
     await recordAudit(ctx, { action: 'auth.login.throttled', details: { userName } });
@@ -44,7 +44,7 @@ export async function login(ctx: ServiceContext, input: unknown): Promise<LoginR
   const user = await ctx.db.user.findUnique({ where: { userNameKey: userKey }, include: { roles: true } });
   const passwordOk = await verifyPassword(password, user?.passwordHash ?? (await decoyHash));
   if (!user || !passwordOk || !user.active) {
-    throttle.recordFailure(userKey, ctx.clientIp);
+    await throttle.recordFailure(userKey, ctx.clientIp);
     const reason = !user ? 'unknown_user' : !passwordOk ? 'wrong_password' : 'inactive_user';
     ctx.log.info({ reason }, 'login failed');
     ctx.auth.onFailure(`login_${reason}`);
@@ -56,7 +56,7 @@ export async function login(ctx: ServiceContext, input: unknown): Promise<LoginR
     });
     throw new UnauthenticatedError(invalidCredentials);
   }
-  throttle.recordSuccess(userKey, ctx.clientIp);
+  await throttle.recordSuccess(userKey, ctx.clientIp);
 
   const now = ctx.auth.now();
   const roles = user.roles.map((r) => r.role).sort();
