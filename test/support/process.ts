@@ -70,6 +70,15 @@ function parseLogLines(out: string): LogLine[] {
   return lines;
 }
 
+/** What runs the server: node's arguments, and the working directory (this one by default). */
+export interface ServerCommand {
+  args: string[];
+  cwd?: string;
+}
+
+/** The TypeScript sources through the tsx loader, as the tests run them. */
+const sourceServer: ServerCommand = { args: ['--import', 'tsx', 'src/main.ts'] };
+
 /** How a start ended: listening (with the port), or exited first (with the code). */
 type Outcome = { listening: number } | { exitCode: number | null };
 
@@ -80,7 +89,7 @@ interface Launched {
 }
 
 /**
- * Spawns `node --import tsx src/main.ts` (node itself, not the tsx CLI, so
+ * Spawns `node --import tsx src/main.ts` (or `command`; node itself, not the tsx CLI, so
  * that signals reach the server and its exit code is the one we see) with a
  * minimal environment: PATH, CI as given, PORT 0, LOG_LEVEL info, no drain
  * (SHUTDOWN_DRAIN_MS 0) and a key
@@ -91,11 +100,13 @@ async function launch(
   timeoutMs: number,
   keepOutput: boolean,
   user?: { uid: number; gid: number },
+  command: ServerCommand = sourceServer,
 ): Promise<Launched> {
   const quiet = quietLevels.has(env.LOG_LEVEL ?? 'info');
   const keyDir = env.JWT_KEY_FILE ? undefined : mkdtempSync(join(tmpdir(), 'grc-proc-'));
   const port = env.PORT ?? (quiet ? String(await freePort()) : '0');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, command.args, {
+    cwd: command.cwd,
     env: {
       PATH: process.env.PATH ?? '',
       ...(process.env.CI === undefined ? {} : { CI: process.env.CI }),
@@ -191,14 +202,16 @@ async function launch(
  * that quiet the log below info get a free port chosen in advance instead.
  * `keepOutput: false` caps the kept stdout (for load tests). `user` runs it as
  * another user (root only; give it a JWT_KEY_FILE that user may read).
+ * `command` runs something else than the sources through tsx (the build).
  */
 export async function startServerProcess(
   env: Record<string, string>,
   timeoutMs = 30_000,
   keepOutput = true,
   user?: { uid: number; gid: number },
+  command?: ServerCommand,
 ): Promise<ServerProcess> {
-  const { server, outcome } = await launch(env, timeoutMs, keepOutput, user);
+  const { server, outcome } = await launch(env, timeoutMs, keepOutput, user, command);
   const result = await outcome;
   if ('exitCode' in result) {
     throw new Error(`the server exited with ${result.exitCode}:\n${server.stdout()}\n${server.stderr()}`);

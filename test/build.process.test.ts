@@ -1,0 +1,134 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freshDatabase, type TestDatabase, testProviders } from './support/databases.ts';
+import { killAll, type ServerProcess, startServerProcess } from './support/process.ts';
+
+const repo = new URL('..', import.meta.url).pathname;
+const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as {
+  version: string;
+  scripts: Record<string, string>;
+};
+
+/** `npm start` is `[NODE_ENV=production] node <entry>`, after `prestart` built it: the entry it runs. */
+const startEntry = /^NODE_ENV=production node (\S+\.js)$/.exec(pkg.scripts.start ?? '')?.[1];
+
+const secrets = mkdtempSync(join(tmpdir(), 'grc-build-'));
+
+// One build for the whole file: what `npm start` runs first.
+beforeAll(async () => {
+  await promisify(execFile)('npm', ['run', '--silent', 'build'], { cwd: repo, timeout: 280_000 });
+}, 300_000);
+
+afterAll(async () => {
+  await killAll();
+  rmSync(secrets, { recursive: true, force: true });
+});
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(dir, join(entry.parentPath, entry.name)));
+}
+
+describe('npm run build', () => {
+  it('is what npm start runs, with NODE_ENV=production and no tsx', () => {
+    expect(pkg.scripts.prestart).toBe('npm run build');
+    expect(startEntry).toBe('dist/src/main.js');
+    expect(pkg.scripts.start).not.toContain('tsx');
+  });
+
+  it('compiles every source file to JavaScript whose relative imports end in .js', () => {
+    const sources = filesUnder(join(repo, 'src')).filter((f) => f.endsWith('.ts'));
+    const compiled = new Set(filesUnder(join(repo, 'dist', 'src')));
+    for (const source of sources) expect(compiled, source).toContain(source.replace(/\.ts$/, '.js'));
+    const tsImports = [...compiled]
+      .filter((f) => f.endsWith('.js'))
+      .filter((f) =>
+        /(?:from|import)\s*\(?\s*['"]\.{1,2}\/[^'"]+\.ts['"]/.test(readFileSync(join(repo, 'dist', 'src', f), 'utf8')),
+      );
+    expect(tsImports).toEqual([]);
+  });
+
+  it('puts beside it what the server reads from disk', () => {
+    const dist = join(repo, 'dist');
+    expect(JSON.parse(readFileSync(join(dist, 'package.json'), 'utf8'))).toMatchObject({
+      version: pkg.version,
+      type: 'module',
+    });
+    expect(readFileSync(join(dist, 'prisma', 'schema.prisma'), 'utf8')).toBe(
+      readFileSync(join(repo, 'prisma', 'schema.prisma'), 'utf8'),
+    );
+    expect(filesUnder(join(dist, 'prisma', 'migrations')).sort()).toEqual(
+      filesUnder(join(repo, 'prisma', 'migrations')).sort(),
+    );
+    for (const file of filesUnder(join(repo, 'src', 'admin', 'public'))) {
+      expect(existsSync(join(dist, 'src', 'admin', 'public', file)), file).toBe(true);
+    }
+  });
+});
+
+describe.each(testProviders)('the compiled server on %s', (provider) => {
+  const databases: TestDatabase[] = [];
+  const servers: ServerProcess[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.stop('SIGKILL')));
+    await Promise.all(databases.splice(0).map((d) => d.drop()));
+  });
+
+  it('starts as npm start starts it, migrates, serves GraphQL, the console and /readyz, without tsx', async () => {
+    const database = await freshDatabase(provider);
+    databases.push(database);
+    const secret = (name: string, value: string) => {
+      const path = join(secrets, `${provider}-${name}`);
+      writeFileSync(path, `${value}\n`, { mode: 0o600 });
+      return path;
+    };
+    const server = await startServerProcess(
+      {
+        NODE_ENV: 'production',
+        // Secrets as mounted files, as compose and the Helm chart give them.
+        DATABASE_URL_FILE: secret('database-url', database.url),
+        ADMIN_USERNAME: 'built.admin',
+        ADMIN_PASSWORD_FILE: secret('admin-password', 'a password read from a file'),
+      },
+      60_000,
+      true,
+      undefined,
+      { args: [startEntry ?? 'missing'] },
+    );
+    servers.push(server);
+
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', provider, version: pkg.version });
+
+    const login = await fetch(`${server.url}/api/authentication/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ userName: 'built.admin', password: 'a password read from a file' }),
+    });
+    expect(login.status).toBe(200);
+    const { auth_token: token } = (await login.json()) as { auth_token: string };
+    const answer = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: '{ version me { userName } issues(first: 1) { edges { node { id } } } }' }),
+    });
+    expect(await answer.json()).toEqual({
+      data: { version: pkg.version, me: { userName: 'built.admin' }, issues: { edges: [] } },
+    });
+    expect((await fetch(`${server.url}/admin`)).status).toBe(200);
+
+    // No loader of TypeScript in the process: neither on its command line nor through NODE_OPTIONS.
+    const pid = server.child.pid;
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    expect(cmdline.slice(1)).toEqual([startEntry]);
+    const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    expect(environ.filter((v) => v.startsWith('NODE_OPTIONS='))).toEqual([]);
+    expect(environ).toContain('NODE_ENV=production');
+  });
+});
