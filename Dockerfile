@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # The GRC API server: compiled JavaScript and production dependencies only.
 #   docker build -t grc-api .
-#   SQLite:      docker run -p 4000:4000 --read-only --tmpfs /tmp -v grc-data:/data grc-api
+#   SQLite:      docker run -p 4000:4000 --read-only --tmpfs /tmp -v grc-data:/app/data grc-api
 #   PostgreSQL:  docker run -p 4000:4000 --read-only --tmpfs /tmp -e DATABASE_URL=postgresql://... grc-api
 # Tools (migrations, key rotation, ...): docker run --rm ... grc-api node dist/src/cli/migrate.js
 #
@@ -33,18 +33,19 @@ RUN node --import tsx scripts/prune-production.ts node_modules \
  && test ! -e node_modules/tsx && test ! -e node_modules/typescript && test ! -e node_modules/prisma
 
 FROM ${NODE_IMAGE}
+# No DATABASE_URL: the default is SQLite in /app/data, and DATABASE_URL_FILE (a mounted secret)
+# may name another database without clashing with a value set here.
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
-    PORT=4000 \
-    DATABASE_URL=file:/data/grc.db
+    PORT=4000
 WORKDIR /app
-# Owned by root, read-only to the user that runs it: the only writable places are /data (the
+# Owned by root, read-only to the user that runs it: the only writable places are /app/data (the
 # SQLite database and its key file) and /tmp, so the root filesystem may be mounted read-only.
 COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
-RUN mkdir -p /data && chown node:node /data && chmod 0700 /data
+RUN mkdir -p /app/data && chown node:node /app/data && chmod 0700 /app/data
 USER node
-VOLUME ["/data"]
+VOLUME ["/app/data"]
 EXPOSE 4000
 # /readyz answers 503 while the database is unreachable or the server drains (SIGTERM).
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
