@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
@@ -17,6 +17,12 @@ const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as {
 const startEntry = /^NODE_ENV=production node (\S+\.js)$/.exec(pkg.scripts.start ?? '')?.[1];
 
 const secrets = mkdtempSync(join(tmpdir(), 'grc-build-'));
+/**
+ * As root, the server runs as nobody, as the image runs it as `node`: the code and its
+ * dependencies (root's) are read-only to it, and only its own folder is writable.
+ */
+const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
+if (asUser) chownSync(secrets, asUser.uid, asUser.gid);
 
 // One build for the whole file: what `npm start` runs first.
 beforeAll(async () => {
@@ -79,12 +85,13 @@ describe.each(testProviders)('the compiled server on %s', (provider) => {
     await Promise.all(databases.splice(0).map((d) => d.drop()));
   });
 
-  it('starts as npm start starts it, migrates, serves GraphQL, the console and /readyz, without tsx', async () => {
+  it('starts as npm start starts it (as nobody, when root), migrates, serves GraphQL, the console and /readyz, without tsx', async () => {
     const database = await freshDatabase(provider);
     databases.push(database);
     const secret = (name: string, value: string) => {
       const path = join(secrets, `${provider}-${name}`);
       writeFileSync(path, `${value}\n`, { mode: 0o600 });
+      if (asUser) chownSync(path, asUser.uid, asUser.gid);
       return path;
     };
     const server = await startServerProcess(
@@ -94,10 +101,11 @@ describe.each(testProviders)('the compiled server on %s', (provider) => {
         DATABASE_URL_FILE: secret('database-url', database.url),
         ADMIN_USERNAME: 'built.admin',
         ADMIN_PASSWORD_FILE: secret('admin-password', 'a password read from a file'),
+        JWT_KEY_FILE: join(secrets, `${provider}-jwt-keys.json`),
       },
       60_000,
       true,
-      undefined,
+      asUser,
       { args: [startEntry ?? 'missing'] },
     );
     servers.push(server);

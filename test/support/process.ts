@@ -196,7 +196,7 @@ async function launch(
 }
 
 /**
- * Runs the server the way `npm start` does and resolves once it listens;
+ * Runs the server (its sources through tsx, unless `command` says otherwise) and resolves once it listens;
  * rejects with its output when it exits first or takes longer than `timeoutMs`.
  * The port is read from the `listening` log line (PORT 0 by default); callers
  * that quiet the log below info get a free port chosen in advance instead.
