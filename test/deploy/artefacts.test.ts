@@ -182,6 +182,22 @@ describe('the Helm chart (deploy/helm/grc-api)', () => {
     }
   });
 
+  it.each(templateFiles.filter((f) => f.endsWith('.yaml')))('%s is YAML once its actions are placeholders', (file) => {
+    // Not a render: lines that are only actions go, an indented toYaml/include becomes one key at
+    // its indent, any other action becomes a scalar. What is left must parse: indentation and keys.
+    const skeleton = (templates[file] ?? '')
+      .split('\n')
+      .flatMap((line, at) => {
+        const block = /^\s*\{\{-\s*(?:toYaml|include)\b.*\| nindent (\d+)\s*\}\}\s*$/.exec(line);
+        if (block) return [`${' '.repeat(Number(block[1]))}rendered${at}: value`];
+        if (/^\s*\{\{-.*\}\}\s*$/.test(line)) return [];
+        return [line.replace(/\{\{.*?\}\}/g, 'value')];
+      })
+      .join('\n');
+    const document = parse(skeleton) as Yaml;
+    expect(document).toMatchObject({ apiVersion: expect.any(String), kind: expect.any(String) });
+  });
+
   it('names only values that exist, and uses every value', () => {
     const referenced = new Set([...all.matchAll(/\.Values((?:\.\w+)+)/g)].map((m) => (m[1] as string).slice(1)));
     const exists = (path: string) =>
