@@ -54,17 +54,25 @@ for (const file of filesUnder(join(dist, 'src'))) {
   if (!sources.has(file) && !sources.has(file.replace(/\.js$/, '.ts'))) rmSync(join(dist, 'src', file));
 }
 
-/** Copies a file of the repository to the same path under dist/. */
+/** Files copied this run, relative to the repository (and to dist/). */
+const copied = new Set<string>();
+
+/**
+ * Copies a file of the repository to the same path under dist/, unless it is there already:
+ * a server running from dist/ (TEST_SERVER=dist) never reads a file while it is rewritten.
+ */
 function copy(path: string): void {
-  mkdirSync(dirname(join(dist, path)), { recursive: true });
-  cpSync(join(root, path), join(dist, path));
+  copied.add(path);
+  const target = join(dist, path);
+  if (existsSync(target) && readFileSync(target).equals(readFileSync(join(root, path)))) return;
+  mkdirSync(dirname(target), { recursive: true });
+  cpSync(join(root, path), target);
 }
 
 // Files under src/ that are not TypeScript (the console's HTML, CSS and scripts).
 for (const file of sources) if (!file.endsWith('.ts')) copy(join('src', file));
 
 // The migration runner derives each provider's schema from the model and applies the committed migrations.
-rmSync(join(dist, 'prisma'), { recursive: true, force: true });
 copy('prisma/schema.prisma');
 for (const file of filesUnder(join(root, 'prisma', 'migrations'))) copy(join('prisma', 'migrations', file));
 
@@ -75,9 +83,27 @@ for (const folder of operationDocumentFolders) {
   }
 }
 
+// What an earlier build copied and this one did not (a migration or document since removed).
+for (const folder of ['prisma', ...operationDocumentFolders]) {
+  for (const file of filesUnder(join(dist, folder))) {
+    if (!copied.has(join(folder, file))) rmSync(join(dist, folder, file));
+  }
+  removeEmptyFolders(join(dist, folder));
+}
+
+/** Removes the folders under `dir` left empty (the migration runner takes every folder for a migration). */
+function removeEmptyFolders(dir: string): void {
+  if (!existsSync(dir)) return;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    const path = join(dir, entry.name);
+    removeEmptyFolders(path);
+    if (readdirSync(path).length === 0) rmSync(path, { recursive: true });
+  }
+}
+
 // src/version.ts reads the version from ../package.json; Node reads the module type from it.
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-writeFileSync(
-  join(dist, 'package.json'),
-  `${JSON.stringify({ name: pkg.name, version: pkg.version, private: true, type: 'module', engines: pkg.engines }, null, 2)}\n`,
-);
+const manifest = `${JSON.stringify({ name: pkg.name, version: pkg.version, private: true, type: 'module', engines: pkg.engines }, null, 2)}\n`;
+const manifestPath = join(dist, 'package.json');
+if (!existsSync(manifestPath) || readFileSync(manifestPath, 'utf8') !== manifest) writeFileSync(manifestPath, manifest);

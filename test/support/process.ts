@@ -76,8 +76,13 @@ export interface ServerCommand {
   cwd?: string;
 }
 
-/** The TypeScript sources through the tsx loader, as the tests run them. */
-const sourceServer: ServerCommand = { args: ['--import', 'tsx', 'src/main.ts'] };
+/**
+ * The TypeScript sources through the tsx loader, as the tests run them; with TEST_SERVER=dist,
+ * the build as `npm start` runs it (`npm run build` first), so that every process test can run
+ * against the compiled server.
+ */
+const compiled = process.env.TEST_SERVER === 'dist';
+const sourceServer: ServerCommand = { args: compiled ? ['dist/src/main.js'] : ['--import', 'tsx', 'src/main.ts'] };
 
 /** How a start ended: listening (with the port), or exited first (with the code). */
 type Outcome = { listening: number } | { exitCode: number | null };
@@ -111,6 +116,7 @@ async function launch(
       PATH: process.env.PATH ?? '',
       ...(process.env.CI === undefined ? {} : { CI: process.env.CI }),
       LOG_LEVEL: 'info',
+      ...(compiled ? { NODE_ENV: 'production' } : {}),
       // Stopping waits for no drain unless a test asks for one (test/main-drain.process.test.ts).
       SHUTDOWN_DRAIN_MS: '0',
       ...(keyDir ? { JWT_KEY_FILE: join(keyDir, 'jwt-keys.json') } : {}),
