@@ -77,6 +77,19 @@ describe('npm run build', () => {
   });
 });
 
+describe('the compiled tools', () => {
+  // The operators' tools, which the image holds (README: Build and run).
+  const tools = ['migrate.js', 'rotate-keys.js', 'reset-password.js', 'service-account.js', 'audit-export.js'];
+
+  it.each(tools)('dist/src/cli/%s --help prints its usage and exits 0, without tsx', async (tool) => {
+    const { stdout } = await promisify(execFile)(process.execPath, [join('dist', 'src', 'cli', tool), '--help'], {
+      cwd: repo,
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production' },
+    });
+    expect(stdout).toContain('-h, --help');
+  });
+});
+
 describe.each(testProviders)('the compiled server on %s', (provider) => {
   const databases: TestDatabase[] = [];
   const servers: ServerProcess[] = [];
