@@ -1,5 +1,14 @@
-import { execFile } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import {
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,8 +22,15 @@ const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as {
   scripts: Record<string, string>;
 };
 
-/** `npm start` is `[NODE_ENV=production] node <entry>`, after `prestart` built it: the entry it runs. */
-const startEntry = /^NODE_ENV=production node (\S+\.js)$/.exec(pkg.scripts.start ?? '')?.[1];
+/**
+ * `npm start` is `NODE_ENV=production exec node <entry>`, after `prestart` built it: the entry it
+ * runs. `exec`, so that the signal npm passes on reaches the server, not a shell that would leave
+ * it running.
+ */
+const startEntry = /^NODE_ENV=production exec node (\S+\.js)$/.exec(pkg.scripts.start ?? '')?.[1];
+
+/** npm's own script, run by node as startServerProcess runs everything. */
+const npmCli = realpathSync(execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim());
 
 const secrets = mkdtempSync(join(tmpdir(), 'grc-build-'));
 /**
@@ -33,6 +49,32 @@ afterAll(async () => {
   await killAll();
   rmSync(secrets, { recursive: true, force: true });
 });
+
+/** A process's command line, node's path shortened to `node`. */
+function commandOf(pid: number): string[] {
+  const [command = '', ...args] = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  return [command === process.execPath ? 'node' : command, ...args];
+}
+
+/** The processes below `pid` (children, grandchildren, …), from /proc. */
+function descendants(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      // The parent is the second field after the command, which is in parentheses.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const below: number[] = [];
+  for (let frontier = [pid]; frontier.length > 0; ) {
+    frontier = [...parentOf].filter(([, parent]) => frontier.includes(parent)).map(([child]) => child);
+    below.push(...frontier);
+  }
+  return below;
+}
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
@@ -151,5 +193,42 @@ describe.each(testProviders)('the compiled server on %s', (provider) => {
     const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
     expect(environ.filter((v) => v.startsWith('NODE_OPTIONS='))).toEqual([]);
     expect(environ).toContain('NODE_ENV=production');
-  });
+  }, 120_000);
+
+  it('runs under npm start, and stops when npm gets SIGTERM: drained, exit 0, nothing left listening', async () => {
+    const database = await freshDatabase(provider);
+    databases.push(database);
+    const server = await startServerProcess(
+      {
+        HOME: process.env.HOME ?? tmpdir(),
+        DATABASE_URL: database.url,
+        ADMIN_PASSWORD: 'an npm start admin password',
+        SHUTDOWN_DRAIN_MS: '200',
+      },
+      120_000,
+      true,
+      undefined,
+      { args: [npmCli, 'start', '--silent'] },
+    );
+    const below = descendants(server.child.pid ?? 0);
+    try {
+      expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+      // The server is npm's own child: no shell between them to swallow the signal.
+      expect(below.map((pid) => commandOf(pid))).toEqual([['node', startEntry]]);
+      expect(await server.stop('SIGTERM', 30_000)).toBe(0);
+      const messages = server.logLines().map((l) => l.msg);
+      expect(messages).toContain('shutting down');
+      expect(messages).toContain('stopped');
+      await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+    } finally {
+      // Whatever happened, no server outlives the test (killing npm would leave it running).
+      for (const pid of below) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone already
+        }
+      }
+    }
+  }, 120_000);
 });
