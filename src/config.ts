@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -141,6 +142,38 @@ const environment = z.object({
 
 export type Environment = Record<string, string | undefined>;
 
+/**
+ * Secrets that may be given as a file instead, `NAME_FILE` naming it, as Docker
+ * and Kubernetes mount secrets: the file's content (less one final newline) is
+ * the value. Setting both `NAME` and `NAME_FILE` is an error.
+ */
+const fileVariables = ['DATABASE_URL', 'ADMIN_PASSWORD'] as const;
+
+/** `env` with every `NAME_FILE` read into `NAME`; answers the names read from files. */
+function readFileVariables(env: Environment, problems: string[]): { env: Environment; fromFile: Set<string> } {
+  const out = { ...env };
+  const fromFile = new Set<string>();
+  for (const name of fileVariables) {
+    const path = env[`${name}_FILE`];
+    delete out[`${name}_FILE`];
+    if (path === undefined) continue;
+    if (env[name] !== undefined) {
+      problems.push(`${name}_FILE: set ${name} or ${name}_FILE, not both`);
+      continue;
+    }
+    try {
+      const value = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+      // An empty variable counts as unset; an empty secret file is a mistake, not a default.
+      if (value === '') problems.push(`${name}_FILE: ${path} is empty`);
+      out[name] = value;
+      fromFile.add(name);
+    } catch (error) {
+      problems.push(`${name}_FILE: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  return { env: out, fromFile };
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -227,9 +260,17 @@ export interface Config {
 export function loadConfig(env: Environment = process.env): Config {
   // An empty variable counts as unset, as in most deployment tools.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = environment.safeParse(present);
-  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-  if (!parsed.success) throw new ConfigError(problems);
+  const problems: string[] = [];
+  const files = readFileVariables(present, problems);
+  const parsed = environment.safeParse(files.env);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = issue.path.join('.');
+      // A value read from a file is reported under the variable that named the file.
+      problems.push(`${files.fromFile.has(name) ? `${name}_FILE` : name}: ${issue.message}`);
+    }
+  }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const provider = providerOf(e.DATABASE_URL);
   const dataDir = provider === 'sqlite' ? dirname(sqlitePath(e.DATABASE_URL)) : resolve('data');

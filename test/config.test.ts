@@ -1,5 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.ts';
 
 /** The ConfigError `loadConfig` throws for `env`; fails the test when it throws nothing or something else. */
@@ -270,5 +272,46 @@ describe('strict parsing', () => {
   it('reports a short ADMIN_PASSWORD without ADMIN_USERNAME beside other problems', () => {
     const found = problemsOf({ PORT: 'abc', ADMIN_PASSWORD: 'short' });
     expect(found.map((p) => p.split(':')[0]).sort()).toEqual(['ADMIN_PASSWORD', 'PORT']);
+  });
+
+  describe('secrets from files (NAME_FILE)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'grc-config-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const file = (name: string, content: string) => {
+      const path = join(dir, name);
+      writeFileSync(path, content);
+      return path;
+    };
+
+    it('reads ADMIN_PASSWORD_FILE and DATABASE_URL_FILE, less one final newline', () => {
+      const config = loadConfig({
+        ADMIN_PASSWORD_FILE: file('admin-password', 'a password from a file \n'),
+        DATABASE_URL_FILE: file('database-url', 'postgresql://grc:secret@db:5432/grc\r\n'),
+      });
+      expect(config.admin.password).toBe('a password from a file ');
+      expect(config.databaseUrl).toBe('postgresql://grc:secret@db:5432/grc');
+      expect(config.provider).toBe('postgresql');
+    });
+
+    it('refuses NAME and NAME_FILE together, an unreadable file and an empty one, naming the variable', () => {
+      const problems = problemsOf({
+        ADMIN_PASSWORD: 'a long enough password',
+        ADMIN_PASSWORD_FILE: file('unused', 'another long password'),
+        DATABASE_URL_FILE: join(dir, 'missing'),
+      });
+      expect(problems.sort()).toEqual([
+        'ADMIN_PASSWORD_FILE: set ADMIN_PASSWORD or ADMIN_PASSWORD_FILE, not both',
+        `DATABASE_URL_FILE: cannot read ${join(dir, 'missing')} (ENOENT)`,
+      ]);
+      expect(problemsOf({ DATABASE_URL_FILE: file('empty', '\n') })).toEqual([
+        `DATABASE_URL_FILE: ${join(dir, 'empty')} is empty`,
+      ]);
+    });
+
+    it('checks a value read from a file by the same rule, under the _FILE name, without the secret', () => {
+      const problems = problemsOf({ ADMIN_PASSWORD_FILE: file('short', 'elevenchars\n') });
+      expect(problems).toEqual(['ADMIN_PASSWORD_FILE: must be at least 12 characters']);
+      expect(problems.join('\n')).not.toContain('elevenchars');
+    });
   });
 });
