@@ -3,8 +3,8 @@
  * source file, `.ts` import suffixes rewritten to `.js`) and copies beside it
  * what the compiled server reads from disk, at the same relative paths as in
  * the repository: the console's files, the Prisma model and migrations (the
- * migration runner reads them), the committed operation documents (metrics
- * labels) and a package.json (the version, and `"type": "module"`).
+ * migration runner reads them), the committed operation documents and the
+ * trusted documents' manifest, and a package.json (the version, and `"type": "module"`).
  *
  * dist/ is then the application: `node dist/src/main.js` with production
  * dependencies is the server, `node dist/src/cli/<tool>.js` its tools.
@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCommandLine } from '../src/cli/args.ts';
-import { operationDocumentFolders } from '../src/http/use-request-log.ts';
+import { documentFolders, manifestFile } from '../src/plugins/trusted-documents.ts';
 
 parseCommandLine({
   synopsis: 'usage: npm run build',
@@ -76,15 +76,17 @@ for (const file of sources) if (!file.endsWith('.ts')) copy(join('src', file));
 copy('prisma/schema.prisma');
 for (const file of filesUnder(join(root, 'prisma', 'migrations'))) copy(join('prisma', 'migrations', file));
 
-// The operation names of these documents are the metrics labels (src/http/use-request-log.ts).
-for (const folder of operationDocumentFolders) {
+// The trusted documents' manifest (TRUSTED_DOCUMENTS), and the documents it is made of, whose operation
+// names are also the metrics labels (src/http/use-request-log.ts).
+copy(manifestFile);
+for (const folder of documentFolders) {
   for (const file of filesUnder(join(root, folder)).filter((f) => f.endsWith('.graphql') && !f.includes('/'))) {
     copy(join(folder, file));
   }
 }
 
 // What an earlier build copied and this one did not (a migration or document since removed).
-for (const folder of ['prisma', ...operationDocumentFolders]) {
+for (const folder of ['prisma', ...documentFolders]) {
   for (const file of filesUnder(join(dist, folder))) {
     if (!copied.has(join(folder, file))) rmSync(join(dist, folder, file));
   }
