@@ -206,7 +206,8 @@ describe.each(testProviders)('OpenTelemetry tracing on %s', { timeout: 90_000 },
   ])('is off with %s: nothing sent, no trace fields in the log', async (_case, env: Record<string, string>) => {
     const otlp = await receiver();
     // The endpoint is given when something else turns tracing off, to show that nothing is sent.
-    const endpoint = Object.keys(env).length > 0 ? { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url } : {};
+    const endpoint: Record<string, string> =
+      Object.keys(env).length > 0 ? { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url } : {};
     const server = await start({ ...env, ...endpoint, OTEL_BSP_SCHEDULE_DELAY: '100' });
     expect(server.logLines().find((l) => l.msg === 'listening')).toMatchObject({ tracing: false });
     const token = await loginToken(server);
