@@ -67,6 +67,8 @@ function within<T>(parent: Context, span: Span, wrapped: () => T): T {
  */
 export function useTracing({ tracer = trace.getTracer(tracerName, version), routeOf }: TracingOptions = {}): Plugin {
   const httpSpans = new WeakMap<Request, Span>();
+  /** graphql.context spans still open: the phase is async, but its instrumentation sees only the sync start. */
+  const contextSpans = new WeakSet<Span>();
   const phase =
     (name: string) =>
     <T>(_payload: unknown, wrapped: () => T): T =>
@@ -91,8 +93,26 @@ export function useTracing({ tracer = trace.getTracer(tracerName, version), rout
       },
       parse: phase('graphql.parse'),
       validate: phase('graphql.validate'),
-      context: phase('graphql.context'),
+      context(_payload, wrapped) {
+        const span = tracer.startSpan('graphql.context');
+        contextSpans.add(span);
+        try {
+          context.with(trace.setSpan(context.active(), span), wrapped);
+        } catch (error) {
+          span.recordException(error as Error);
+          span.setStatus({ code: SpanStatusCode.ERROR });
+          span.end();
+          throw error;
+        }
+      },
       execute: phase('graphql.execute'),
+    },
+    onContextBuilding() {
+      // Runs inside the context instrumentation; its done callback once the whole context is built.
+      const span = trace.getActiveSpan();
+      if (!span || !contextSpans.has(span)) return;
+      contextSpans.delete(span);
+      return () => span.end();
     },
     onExecute({ args }) {
       // Runs inside the `execute` instrumentation: the active span is graphql.execute.
