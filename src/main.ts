@@ -28,7 +28,7 @@ try {
 const log = createLogger(config.logLevel, undefined, { traceIds: config.tracing.enabled });
 const startedAt = performance.now();
 // Before the first query: Prisma's spans and the server's start from the provider registered here.
-const telemetry = await startTracing(config.tracing);
+const telemetry = await startTracing(config.tracing, log);
 
 if (config.migrateOnStart) {
   try {

@@ -1,4 +1,5 @@
 import type { Config } from './config.ts';
+import type { Logger } from './logger.ts';
 import { version } from './version.ts';
 
 /** The tracer every span of the server is started with (the SDK is registered behind the API's proxy). */
@@ -25,8 +26,20 @@ export interface Telemetry {
  * batch processor (`OTEL_BSP_*`), the resource (`OTEL_SERVICE_NAME`,
  * `OTEL_RESOURCE_ATTRIBUTES`). W3C Trace Context (and Baggage) is the propagator.
  */
-export async function startTracing(tracing: Config['tracing']): Promise<Telemetry | undefined> {
+export async function startTracing(tracing: Config['tracing'], log: Logger): Promise<Telemetry | undefined> {
   if (!tracing.enabled) return undefined;
+  const { diag, DiagLogLevel } = await import('@opentelemetry/api');
+  // The SDK's own troubles (an unreachable collector, a refused export) as warnings in our log.
+  diag.setLogger(
+    {
+      error: (message, ...args) => log.warn({ args }, `opentelemetry: ${message}`),
+      warn: (message, ...args) => log.warn({ args }, `opentelemetry: ${message}`),
+      info: () => {},
+      debug: () => {},
+      verbose: () => {},
+    },
+    DiagLogLevel.WARN,
+  );
   const [{ NodeTracerProvider, BatchSpanProcessor }, resources, { PrismaInstrumentation }, exporters] =
     await Promise.all([
       import('@opentelemetry/sdk-trace-node'),

@@ -21,6 +21,11 @@ export interface TracingOptions {
   tracer?: Tracer;
   /** The `http.route` of a path, bounded as the metrics labels are (see `routeLabeler`). @default none */
   routeOf?: (pathname: string) => string;
+  /**
+   * Paths that get no span: probes and scrapes, which would fill traces every few seconds.
+   * @default ['/healthz', '/readyz', '/metrics']
+   */
+  untraced?: readonly string[];
 }
 
 const headerGetter: TextMapGetter<Headers> = {
@@ -63,9 +68,14 @@ function within<T>(parent: Context, span: Span, wrapped: () => T): T {
  * lines written meanwhile carry its ids.
  *
  * Neither the document, the variables nor the query string are recorded:
- * they may hold secrets.
+ * they may hold secrets. Probes and scrapes get no span (`untraced`).
  */
-export function useTracing({ tracer = trace.getTracer(tracerName, version), routeOf }: TracingOptions = {}): Plugin {
+export function useTracing({
+  tracer = trace.getTracer(tracerName, version),
+  routeOf,
+  untraced = ['/healthz', '/readyz', '/metrics'],
+}: TracingOptions = {}): Plugin {
+  const skipped = new Set(untraced);
   const httpSpans = new WeakMap<Request, Span>();
   /** graphql.context spans still open: the phase is async, but its instrumentation sees only the sync start. */
   const contextSpans = new WeakSet<Span>();
@@ -77,6 +87,7 @@ export function useTracing({ tracer = trace.getTracer(tracerName, version), rout
     instrumentation: {
       request({ request }, wrapped) {
         const url = new URL(request.url);
+        if (skipped.has(url.pathname)) return wrapped();
         const route = routeOf?.(url.pathname);
         const parent = propagation.extract(ROOT_CONTEXT, request.headers, headerGetter);
         const attributes: Attributes = {
