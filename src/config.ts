@@ -66,6 +66,33 @@ const trustProxy = z
     return v.split(',').map((entry) => proxyRange(entry.trim()) as ProxyRange);
   });
 
+/** `OTEL_EXPORTER_OTLP_*PROTOCOL`: OTLP over HTTP only (no gRPC client is bundled). */
+const otlpProtocol = z.enum(['http/protobuf', 'http/json'], {
+  error: 'must be http/protobuf or http/json (OTLP over gRPC is not supported)',
+});
+
+/** The samplers of the OpenTelemetry specification that the SDK builds from `OTEL_TRACES_SAMPLER`. */
+const samplers = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
+
+/**
+ * Whether the environment asks for traces: an OTLP endpoint or `OTEL_TRACES_EXPORTER=otlp`, and
+ * neither `OTEL_TRACES_EXPORTER=none` nor `OTEL_SDK_DISABLED=true`. Off by default. Read before
+ * {@link loadConfig} by the schema builder, which decides at import whether resolvers are traced.
+ */
+export function tracingRequested(env: Environment = process.env): boolean {
+  if (['true', '1', 'yes'].includes(env.OTEL_SDK_DISABLED?.trim().toLowerCase() ?? '')) return false;
+  const exporter = env.OTEL_TRACES_EXPORTER?.trim().toLowerCase();
+  if (exporter) return exporter !== 'none';
+  return Boolean(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim());
+}
+
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /**
@@ -138,6 +165,15 @@ const environment = z.object({
     .optional(),
   REDIS_KEY_PREFIX: z.string().trim().min(1).max(100).default('grc:'),
   REDIS_TIMEOUT_MS: integer(50, 60_000).default(1000),
+  // Standard OpenTelemetry variables: validated here, read by the SDK itself (src/telemetry.ts).
+  OTEL_SDK_DISABLED: booleanString.default(false),
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none'], { error: 'must be otlp or none' }).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol.default('http/protobuf'),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol.optional(),
+  OTEL_TRACES_SAMPLER: z.enum(samplers, { error: `must be one of ${samplers.join(', ')}` }).optional(),
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
 });
 
 export type Environment = Record<string, string | undefined>;
@@ -237,6 +273,13 @@ export interface Config {
    * or the listed proxies.
    */
   trustProxy: TrustProxy;
+  /** OpenTelemetry traces, exported by OTLP over HTTP (`src/telemetry.ts`). */
+  tracing: {
+    /** Off unless the standard `OTEL_*` variables ask for traces (see {@link tracingRequested}). */
+    enabled: boolean;
+    /** How spans are encoded on the wire. */
+    protocol: 'http/protobuf' | 'http/json';
+  };
   /** graphql-armor limits on every operation. */
   graphql: { maxDepth: number; maxAliases: number; maxDirectives: number; maxTokens: number; maxCost: number };
   serviceAccounts: {
@@ -313,6 +356,10 @@ export function loadConfig(env: Environment = process.env): Config {
     metricsEnabled: e.METRICS_ENABLED,
     trustedDocuments: e.TRUSTED_DOCUMENTS,
     trustProxy: e.TRUST_PROXY,
+    tracing: {
+      enabled: tracingRequested(present),
+      protocol: e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? e.OTEL_EXPORTER_OTLP_PROTOCOL,
+    },
     graphql: {
       maxDepth: e.GRAPHQL_MAX_DEPTH,
       maxAliases: e.GRAPHQL_MAX_ALIASES,

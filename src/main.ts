@@ -10,6 +10,7 @@ import { Metrics } from './http/metrics.ts';
 import { withRequestTimeout } from './http/request-timeout.ts';
 import { createLogger } from './logger.ts';
 import { createServer } from './server.ts';
+import { startTracing } from './telemetry.ts';
 import { ensureFirstAdministrator } from './users/bootstrap.ts';
 
 function fail(message: string): never {
@@ -25,8 +26,10 @@ try {
   throw error;
 }
 
-const log = createLogger(config.logLevel);
+const log = createLogger(config.logLevel, undefined, { traceIds: config.tracing.enabled });
 const startedAt = performance.now();
+// Before the first query: Prisma's spans and the server's start from the provider registered here.
+const telemetry = await startTracing(config.tracing, log);
 
 if (config.migrateOnStart) {
   try {
@@ -106,6 +109,7 @@ server.listen(config.port, config.host, () => {
       port,
       provider: config.provider,
       viewApis: config.viewApis,
+      tracing: config.tracing.enabled,
       startupMs: Math.round(performance.now() - startedAt),
     },
     'listening',
@@ -151,6 +155,10 @@ async function shutdown(signal: string): Promise<void> {
   await yoga.dispose();
   await auth.stop();
   await db.$disconnect();
+  // The last spans (the drain's requests) are exported before the process ends.
+  await telemetry
+    ?.shutdown()
+    .catch((error: Error) => log.warn({ cause: error.message }, 'could not export the last spans'));
   log.info('stopped');
   // pino writes in the background: let the last lines out before exiting.
   log.flush(() => process.exit(0));

@@ -20,6 +20,7 @@ import { useArmor } from './plugins/use-armor.ts';
 import { useCSRFPrevention } from './plugins/use-csrf-prevention.ts';
 import { useDiscoverability } from './plugins/use-discoverability.ts';
 import { useErrorCodes } from './plugins/use-error-codes.ts';
+import { useTracing } from './plugins/use-tracing.ts';
 import { useTrustedDocuments } from './plugins/use-trusted-documents.ts';
 import { auditRoutes } from './rest/audit.ts';
 import { authRoutes } from './rest/authentication.ts';
@@ -92,6 +93,7 @@ export function createServer({ config, db, log, auth, metrics, isDraining }: Ser
     ...(config.viewApis ? swaggerRoutes(apiRoutes) : []),
   ];
   const allRoutes = [...routes, ...homeRoutes(routes, { graphiql: config.viewApis })];
+  const routeOf = routeLabeler(allRoutes);
 
   return createYoga<NodeServerContext, RequestContext>({
     schema,
@@ -109,10 +111,12 @@ export function createServer({ config, db, log, auth, metrics, isDraining }: Ser
         ? { origin: config.http.corsOrigins, credentials: false, methods: ['GET', 'POST'], maxAge: 600 }
         : false,
     plugins: [
+      // First, so that its HTTP span is the outermost and active in every other plugin.
+      ...(config.tracing.enabled ? [useTracing({ routeOf })] : []),
       useRequestFacts({ trustProxy: config.trustProxy }),
       // Before the request log, which names the operation from the document a hash resolves to.
       ...(config.trustedDocuments === 'off' ? [] : [useTrustedDocuments({ mode: config.trustedDocuments })]),
-      useRequestLog({ log, metrics, routeOf: routeLabeler(allRoutes) }),
+      useRequestLog({ log, metrics, routeOf }),
       useSecurityHeaders(),
       useHttpLimits(config.http),
       useRateLimit({

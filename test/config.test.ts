@@ -55,6 +55,7 @@ describe('loadConfig', () => {
       metricsEnabled: false,
       trustedDocuments: 'off',
       trustProxy: false,
+      tracing: { enabled: false, protocol: 'http/protobuf' },
       graphql: { maxDepth: 12, maxAliases: 15, maxDirectives: 10, maxTokens: 2000, maxCost: 5000 },
       serviceAccounts: {
         maxDays: 365,
@@ -313,5 +314,50 @@ describe('strict parsing', () => {
       expect(problems).toEqual(['ADMIN_PASSWORD_FILE: must be at least 12 characters']);
       expect(problems.join('\n')).not.toContain('elevenchars');
     });
+  });
+});
+
+describe('tracing (standard OTEL_* variables)', () => {
+  const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' };
+
+  it.each([
+    ['nothing', {}, false],
+    ['an OTLP endpoint', endpoint, true],
+    ['a traces endpoint', { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://collector/v1/traces' }, true],
+    ['OTEL_TRACES_EXPORTER=otlp alone (the default endpoint)', { OTEL_TRACES_EXPORTER: 'otlp' }, true],
+    ['an endpoint and OTEL_TRACES_EXPORTER=none', { ...endpoint, OTEL_TRACES_EXPORTER: 'none' }, false],
+    ['an endpoint and OTEL_SDK_DISABLED=true', { ...endpoint, OTEL_SDK_DISABLED: 'true' }, false],
+    ['an empty endpoint', { OTEL_EXPORTER_OTLP_ENDPOINT: '' }, false],
+  ])('with %s, tracing is %s', (_case, env: Record<string, string>, enabled) => {
+    expect(loadConfig(env).tracing.enabled).toBe(enabled);
+  });
+
+  it('takes the traces protocol over the general one', () => {
+    expect(loadConfig({ ...endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }).tracing.protocol).toBe('http/json');
+    expect(
+      loadConfig({
+        ...endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf',
+      }).tracing.protocol,
+    ).toBe('http/protobuf');
+  });
+
+  it('refuses what the server cannot honour, naming each variable', () => {
+    const error = configError({
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4317',
+      OTEL_TRACES_EXPORTER: 'zipkin',
+      OTEL_TRACES_SAMPLER: 'sometimes',
+      OTEL_TRACES_SAMPLER_ARG: '2',
+    });
+    expect(named(error)).toEqual([
+      'OTEL_EXPORTER_OTLP_ENDPOINT',
+      'OTEL_EXPORTER_OTLP_PROTOCOL',
+      'OTEL_TRACES_EXPORTER',
+      'OTEL_TRACES_SAMPLER',
+      'OTEL_TRACES_SAMPLER_ARG',
+    ]);
+    expect(error.message).toContain('OTLP over gRPC is not supported');
   });
 });

@@ -1,13 +1,19 @@
+import { trace } from '@opentelemetry/api';
 import SchemaBuilder from '@pothos/core';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import ScopeAuthPlugin, { type AuthFailure, AuthScopeFailureType } from '@pothos/plugin-scope-auth';
+import TracingPlugin, { isEnumField, isExposedField, isRootField, isScalarField } from '@pothos/plugin-tracing';
+import { createOpenTelemetryWrapper } from '@pothos/tracing-opentelemetry';
 import { DateTimeResolver } from 'graphql-scalars';
 import { allows, type Rule, refusal } from '../access/policy.ts';
+import { tracingRequested } from '../config.ts';
 import type { AuthenticatedContext, RequestContext } from '../context.ts';
 import { Role } from '../db/types.ts';
 import { ForbiddenError, UnauthenticatedError } from '../errors.ts';
 import type PrismaTypes from '../generated/pothos-types.ts';
 import { getDatamodel } from '../generated/pothos-types.ts';
+import { tracerName } from '../telemetry.ts';
+import { version } from '../version.ts';
 
 /** The first rule a failed scope check asked for (`can`), to let the access policy word the refusal. */
 function ruleAskedFor(failure: AuthFailure): Rule | undefined {
@@ -21,6 +27,19 @@ function ruleAskedFor(failure: AuthFailure): Rule | undefined {
   }
   return undefined;
 }
+
+/**
+ * Resolver spans, decided once as the schema is built: with tracing off no
+ * resolver is wrapped (no cost per request). With it on, the fields that may
+ * reach the database get a span, active while they run so that Prisma's query
+ * spans nest under it: root fields and object fields with a resolver of their
+ * own (relations, connections); not scalars, enums or exposed columns.
+ */
+const wrapResolver = createOpenTelemetryWrapper(trace.getTracer(tracerName, version), {
+  onSpan: (span, _options, _parent, _args, _context, info) =>
+    span.updateName(`graphql.resolve ${info.parentType.name}.${info.fieldName}`),
+});
+const tracesResolvers = tracingRequested();
 
 export const builder = new SchemaBuilder<{
   Context: RequestContext;
@@ -39,8 +58,13 @@ export const builder = new SchemaBuilder<{
   DefaultFieldNullability: false;
   DefaultInputFieldRequiredness: false;
 }>({
-  plugins: [ScopeAuthPlugin, PrismaPlugin],
+  plugins: [ScopeAuthPlugin, PrismaPlugin, TracingPlugin],
   defaultFieldNullability: false,
+  tracing: {
+    default: (field) =>
+      tracesResolvers && (isRootField(field) || !(isScalarField(field) || isEnumField(field) || isExposedField(field))),
+    wrap: (resolver, options) => wrapResolver(resolver, options),
+  },
   scopeAuth: {
     authScopes: (ctx) => ({
       loggedIn: ctx.principal !== null,
