@@ -71,9 +71,11 @@ export function usePages(reset) {
   const [cursors, setCursors] = useState([null]);
   useEffect(() => setCursors([null]), reset);
   const after = cursors[cursors.length - 1];
+  const start = (cursors.length - 1) * data.PAGE_SIZE;
   return {
     after,
-    index: cursors.length - 1,
+    /** Marks a loaded page with where it begins (for "26–50 of 61"). */
+    mark: (page) => page && { ...page, start },
     next: (cursor) => setCursors((c) => [...c, cursor]),
     previous: cursors.length > 1 ? () => setCursors((c) => c.slice(0, -1)) : null,
   };
@@ -99,16 +101,28 @@ export function AccountsList({ params }) {
   const settledSearch = useSettled(search);
   const settledOwner = useSettled(owner);
   const pages = usePages([settledSearch, status, role, settledOwner, sort]);
-  useAddress('#/service-accounts', { search: settledSearch, status, role, owner: settledOwner, sort });
+  useAddress('#/service-accounts', {
+    search: settledSearch,
+    status,
+    role,
+    owner: settledOwner,
+    sort: sort === sorts[0][0] ? '' : sort,
+  });
   const [field, direction] = sort.split(':');
-  const { data: page, error } = useLoad(
+  const {
+    data: page,
+    error,
+    loading,
+  } = useLoad(
     () =>
-      data.serviceAccountsPage({
-        first: data.PAGE_SIZE,
-        after: pages.after,
-        filter: { search: settledSearch, status: status || null, role: role || null, createdBy: settledOwner },
-        orderBy: { field, direction },
-      }),
+      data
+        .serviceAccountsPage({
+          first: data.PAGE_SIZE,
+          after: pages.after,
+          filter: { search: settledSearch, status: status || null, role: role || null, createdBy: settledOwner },
+          orderBy: { field, direction },
+        })
+        .then(pages.mark),
     [settledSearch, status, role, settledOwner, sort, pages.after],
   );
   const empty =
@@ -174,8 +188,7 @@ export function AccountsList({ params }) {
       page
         ? html`<${Pager}
             page=${page}
-            start=${pages.index * data.PAGE_SIZE}
-            count=${page.nodes.length}
+            busy=${loading}
             noun="service accounts"
             onNext=${() => pages.next(page.pageInfo.endCursor)}
             onPrevious=${pages.previous}
@@ -296,7 +309,12 @@ function RotateDialog({ account, me, onClose, onDone }) {
 }
 
 function TransferDialog({ account, me, onClose, onDone }) {
-  const { data: admins, error } = useLoad(() => data.administrators());
+  // Whom the server accepts: an active administrator who may grant every role the token carries.
+  const { data: admins, error } = useLoad(() =>
+    data
+      .administrators()
+      .then((all) => all.filter((u) => account.roles.every((r) => r === 'AUDITOR' || u.roles.includes(r)))),
+  );
   const form = useForm({ toUserId: '' }, { toUserId: (v) => (v ? '' : 'Choose who takes it over.') });
   useEffect(() => {
     const self = admins?.find((u) => u.userName === me.userName);
@@ -329,6 +347,7 @@ function TransferDialog({ account, me, onClose, onDone }) {
             </div>`
           : html`<${Loading} error=${error} />`
       }
+      ${admins?.length === 0 ? html`<p class="notice error" role="alert">No active administrator holds these roles: give one of them the roles first.</p>` : null}
       <${FormError} form=${form} />
       <${DialogButtons} form=${form} label="Transfer" onClose=${onClose} />
     </form>
@@ -390,16 +409,19 @@ export function AccountDetail({ id, me }) {
 
 function AccountTrail({ id }) {
   const pages = usePages([id]);
-  const { data: page, error } = useLoad(
-    () => data.auditEventsPage({ after: pages.after, filter: { serviceAccountId: Number(id) } }),
+  const {
+    data: page,
+    error,
+    loading,
+  } = useLoad(
+    () => data.auditEventsPage({ after: pages.after, filter: { serviceAccountId: Number(id) } }).then(pages.mark),
     [id, pages.after],
   );
   if (!page) return html`<${Loading} error=${error} />`;
   return html`<${EventsTable} events=${page.nodes} caption="Audit trail of the account" />
     <${Pager}
       page=${page}
-      start=${pages.index * data.PAGE_SIZE}
-      count=${page.nodes.length}
+            busy=${loading}
       noun="events"
       onNext=${() => pages.next(page.pageInfo.endCursor)}
       onPrevious=${pages.previous}

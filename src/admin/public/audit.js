@@ -65,19 +65,25 @@ export function AuditScreen({ params }) {
   const rangeError = since && until && since > until ? 'The end is before the start.' : '';
   const pages = usePages([settledActor, settledAction, since, until]);
   useAddress('#/audit', { actor: settledActor, action: settledAction, since, until });
-  const { data: page, error } = useLoad(
+  const {
+    data: page,
+    error,
+    loading,
+  } = useLoad(
     () =>
       rangeError
         ? Promise.resolve(null)
-        : data.auditEventsPage({
-            after: pages.after,
-            filter: {
-              actor: settledActor.trim(),
-              action: settledAction.trim(),
-              since: instant(since),
-              until: instant(until),
-            },
-          }),
+        : data
+            .auditEventsPage({
+              after: pages.after,
+              filter: {
+                actor: settledActor.trim(),
+                action: settledAction.trim(),
+                since: instant(since),
+                until: instant(until),
+              },
+            })
+            .then(pages.mark),
     [settledActor, settledAction, since, until, pages.after],
   );
   const exportTrail = async () => {
@@ -148,8 +154,7 @@ export function AuditScreen({ params }) {
           ? html`<${EventsTable} events=${page.nodes} caption="Audit events" />
               <${Pager}
                 page=${page}
-                start=${pages.index * data.PAGE_SIZE}
-                count=${page.nodes.length}
+            busy=${loading}
                 noun="events"
                 onNext=${() => pages.next(page.pageInfo.endCursor)}
                 onPrevious=${pages.previous}

@@ -20,9 +20,10 @@ const byCode = {
 /** Codes whose messages our server writes for people: shown, minus their technical prefix. */
 const spoken = new Set(['BAD_USER_INPUT', 'FORBIDDEN', 'CONFLICT', 'NOT_FOUND', 'RATE_LIMITED']);
 
-const sentence = (text) => {
+/** A sentence; `capital` for a message that was the tail of `field: message` ("must be at most 365"). */
+const sentence = (text, capital) => {
   const t = text.trim();
-  return `${t.charAt(0).toUpperCase()}${t.slice(1)}${/[.!?)]$/.test(t) ? '' : '.'}`;
+  return `${capital ? t.charAt(0).toUpperCase() : t.charAt(0)}${t.slice(1)}${/[.!?)]$/.test(t) ? '' : '.'}`;
 };
 
 /**
@@ -34,9 +35,12 @@ export function plain(error) {
   if (code && spoken.has(code)) {
     const field = error.field ? String(error.field).split('.').pop() : null;
     let text = String(error.message);
-    if (error.field && text.startsWith(`${error.field}: `)) text = text.slice(error.field.length + 2);
-    text = text.replace(/^Not authorized: /, '').replace(/^Refused: /, '');
-    return { field, text: sentence(text) };
+    const prefixed = Boolean(error.field) && text.startsWith(`${error.field}: `);
+    if (prefixed) text = text.slice(error.field.length + 2);
+    // "Not authorized: you cannot…" reads as "You cannot…".
+    const lead = /^(Not authorized|Refused): /.exec(text);
+    if (lead) text = text.slice(lead[0].length);
+    return { field, text: sentence(text, prefixed || (lead && /^(you|this) /.test(text))) };
   }
   return { field: null, text: byCode[code] ?? byCode.INTERNAL_SERVER_ERROR };
 }

@@ -66,13 +66,14 @@ export function Notice({ notice }) {
 
 /** Runs `load` on mount and when `deps` change: { data, error, reload }. */
 export function useLoad(load, deps = []) {
-  const [state, setState] = useState({ data: null, error: null });
+  const [state, setState] = useState({ data: null, error: null, loading: true });
   const [tick, setTick] = useState(0);
   useEffect(() => {
     let live = true;
+    setState((s) => ({ ...s, loading: true }));
     load().then(
-      (data) => live && setState({ data, error: null }),
-      (error) => live && setState({ data: null, error }),
+      (data) => live && setState({ data, error: null, loading: false }),
+      (error) => live && setState({ data: null, error, loading: false }),
     );
     return () => {
       live = false;
@@ -222,8 +223,13 @@ export function DialogButtons({ form, label, danger, onClose }) {
   </div>`;
 }
 
-/** Forward paging: "Next page" after `endCursor`, "Previous page" back along the cursors seen. */
-export function Pager({ page, start, count, onNext, onPrevious, noun }) {
+/**
+ * Forward paging: "Next page" after `endCursor`, "Previous page" back along the cursors seen.
+ * `page.start` is where the page shown begins; while the next one loads (`busy`) both wait.
+ */
+export function Pager({ page, busy, onNext, onPrevious, noun }) {
+  const start = page.start ?? 0;
+  const count = page.nodes.length;
   const { pageInfo, totalCount } = page;
   const end = start + count;
   if (count === 0 && !onPrevious) return null;
@@ -232,8 +238,8 @@ export function Pager({ page, start, count, onNext, onPrevious, noun }) {
       ${count === 0 ? `No ${noun}` : `${start + 1}–${end}`}${totalCount == null ? '' : ` of ${totalCount}`}
     </p>
     <div class="buttons">
-      <button type="button" class="secondary" disabled=${!onPrevious} onClick=${onPrevious}>Previous page</button>
-      <button type="button" class="secondary" disabled=${!pageInfo.hasNextPage} onClick=${onNext}>
+      <button type="button" class="secondary" disabled=${busy || !onPrevious} onClick=${onPrevious}>Previous page</button>
+      <button type="button" class="secondary" disabled=${busy || !pageInfo.hasNextPage} onClick=${onNext}>
         Next page
       </button>
     </div>

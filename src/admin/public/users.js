@@ -41,16 +41,22 @@ export function UsersList({ params }) {
   const [sort, setSort] = useState(sorts.some(([v]) => v === params.sort) ? params.sort : sorts[0][0]);
   const settled = useSettled(search);
   const pages = usePages([settled, role, active, sort]);
-  useAddress('#/users', { search: settled, role, active, sort });
+  useAddress('#/users', { search: settled, role, active, sort: sort === sorts[0][0] ? '' : sort });
   const [field, direction] = sort.split(':');
-  const { data: page, error } = useLoad(
+  const {
+    data: page,
+    error,
+    loading,
+  } = useLoad(
     () =>
-      data.usersPage({
-        first: data.PAGE_SIZE,
-        after: pages.after,
-        filter: { search: settled, role: role || null, active: active === '' ? null : active === 'true' },
-        orderBy: { field, direction },
-      }),
+      data
+        .usersPage({
+          first: data.PAGE_SIZE,
+          after: pages.after,
+          filter: { search: settled, role: role || null, active: active === '' ? null : active === 'true' },
+          orderBy: { field, direction },
+        })
+        .then(pages.mark),
     [settled, role, active, sort, pages.after],
   );
   return html`<${Page} title="Users" actions=${html`<a class="button" href="#/users/new">Create user</a>`}>
@@ -105,8 +111,7 @@ export function UsersList({ params }) {
       page
         ? html`<${Pager}
             page=${page}
-            start=${pages.index * data.PAGE_SIZE}
-            count=${page.nodes.length}
+            busy=${loading}
             noun="users"
             onNext=${() => pages.next(page.pageInfo.endCursor)}
             onPrevious=${pages.previous}
