@@ -261,6 +261,7 @@ describe.runIf(haveBrowser).each(testProviders)('the admin console in Chromium o
     const token = await page.locator('#new-token').inputValue();
     expect(token.split('.')).toHaveLength(3);
     expect(await getAll(token)).toBe(200);
+    await look('service-account-token');
     await page.getByRole('link', { name: 'Back to the list' }).click();
     await row('Nightly export from the browser test').waitFor(wait);
     expect(await row('Nightly export from the browser test').textContent()).toMatch(
@@ -352,7 +353,18 @@ describe.runIf(haveBrowser).each(testProviders)('the admin console in Chromium o
     await page.getByRole('cell', { name: 'service_account.transferred' }).first().waitFor(wait);
     await look('service-account-detail');
 
-    await page.getByRole('button', { name: 'Rotate' }).click();
+    // By keyboard: a visible focus ring, the dialog takes focus, Escape gives it back.
+    await page.getByRole('button', { name: 'Transfer' }).focus();
+    await page.keyboard.press('Shift+Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Rotate');
+    expect(await page.evaluate(() => getComputedStyle(document.activeElement as Element).outlineStyle)).toBe('solid');
+    await page.keyboard.press('Enter');
+    await dialog().waitFor(wait);
+    expect(await page.evaluate(() => document.activeElement?.closest('dialog') != null)).toBe(true);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => dialog().count(), wait).toBe(0);
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Rotate');
+    await page.keyboard.press('Enter');
     const days = dialog().getByLabel('Days until the new token expires');
     await days.fill('abc');
     await dialog().getByText('Enter whole days, as digits.').waitFor(wait);
@@ -474,6 +486,17 @@ describe.runIf(haveBrowser).each(testProviders)('the admin console in Chromium o
     await heading('Not authorized');
     expect(await page.locator('main').textContent()).toContain('requires the ADMINISTRATOR role');
     expect(await nav().getByRole('link').allTextContents()).toEqual(['My account']);
+
+    // Signing out everywhere ends every session of theirs, another one made over the API too.
+    const elsewhere = await login('plain.auditor', 'a long auditor password');
+    await nav().getByRole('link', { name: 'My account' }).click();
+    await expect
+      .poll(() => page.getByRole('table', { name: 'Your sessions' }).locator('tbody tr').count(), wait)
+      .toBe(2);
+    await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await dialog().getByRole('button', { name: 'Sign out everywhere' }).click();
+    await heading('Sign in');
+    expect((await api('{ me { userName } }', elsewhere)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     watcher.done();
   });
 });

@@ -33,7 +33,8 @@ function Details({ json }) {
   </dl>`;
 }
 
-const target = (e) => (e.targetType ? `${e.targetType}${e.targetId ? ` ${e.targetId}` : ''}` : '—');
+const typeWords = (type) => type.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/^./, (c) => c.toUpperCase());
+const target = (e) => (e.targetType ? `${typeWords(e.targetType)}${e.targetId ? ` ${e.targetId}` : ''}` : '—');
 
 export function EventsTable({ events, caption }) {
   if (events.length === 0) return html`<p class="empty" role="status">No events.</p>`;

@@ -22,8 +22,10 @@ import {
 
 export function SessionsTable({ sessions, caption, onEnd }) {
   if (sessions.length === 0) return html`<p class="empty" role="status">No active sessions.</p>`;
+  // This session first, then the newest.
+  const ordered = [...sessions].sort((a, b) => Number(b.current) - Number(a.current));
   return html`<${Table} caption=${caption} columns=${['Signed in', 'Last seen', 'Expires', 'From', 'Client', 'Action']}>
-    ${sessions.map(
+    ${ordered.map(
       (s) => html`<tr data-id=${s.id}>
         <td data-label="Signed in"><${Time} iso=${s.createdAt} />${s.current ? html` <strong>(this session)</strong>` : null}</td>
         <td data-label="Last seen"><${Time} iso=${s.lastSeenAt} /></td>

@@ -199,8 +199,13 @@ export function Dialog({ title, onClose, children }) {
   const titleId = useId();
   useEffect(() => {
     const dialog = ref.current;
+    // Focus goes back where it was (the button that opened it) when the dialog goes.
+    const opener = document.activeElement;
     if (dialog && !dialog.open) dialog.showModal();
-    return () => dialog?.open && dialog.close();
+    return () => {
+      if (dialog?.open) dialog.close();
+      if (opener instanceof HTMLElement && opener.isConnected) opener.focus();
+    };
   }, []);
   return html`<dialog
     ref=${ref}
