@@ -363,7 +363,7 @@ describe.runIf(haveBrowser).each(testProviders)('the admin console in Chromium o
     expect(await page.evaluate(() => document.activeElement?.closest('dialog') != null)).toBe(true);
     await page.keyboard.press('Escape');
     await expect.poll(() => dialog().count(), wait).toBe(0);
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Rotate');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent), wait).toBe('Rotate');
     await page.keyboard.press('Enter');
     const days = dialog().getByLabel('Days until the new token expires');
     await days.fill('abc');

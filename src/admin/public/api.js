@@ -18,6 +18,12 @@ export function whenSignedOut(callback) {
   onSignedOut = callback;
 }
 
+/** Forgets the session token here (the server has ended it) and tells the app. */
+export function forgetSession() {
+  sessionStorage.removeItem(TOKEN_KEY);
+  onSignedOut();
+}
+
 /** The one request function: every call the console makes goes through here. */
 export async function request(path, { method = 'GET', body, accept = 'application/json' } = {}) {
   const token = sessionStorage.getItem(TOKEN_KEY);
@@ -35,10 +41,7 @@ export async function request(path, { method = 'GET', body, accept = 'applicatio
   } catch {
     throw new ApiError('The server could not be reached.', 'NETWORK');
   }
-  if (response.status === 401 && token) {
-    sessionStorage.removeItem(TOKEN_KEY);
-    onSignedOut();
-  }
+  if (response.status === 401 && token) forgetSession();
   return response;
 }
 

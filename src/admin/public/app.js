@@ -70,7 +70,7 @@ function Header({ me, hash, onSignOut }) {
             </ul>
           </nav>
           <div class="who">
-            <span>Signed in as <strong>${me.userName}</strong></span>
+            <span><span class="wide-only">Signed in as </span><strong>${me.userName}</strong></span>
             <button type="button" class="secondary small" onClick=${onSignOut}>Sign out</button>
           </div>`
         : null

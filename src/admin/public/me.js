@@ -1,7 +1,7 @@
 // My account: who I am, my password, my sessions, and signing out everywhere.
 
 import { useState } from 'preact/hooks';
-import { TOKEN_KEY } from './api.js';
+import { forgetSession } from './api.js';
 import * as data from './data.js';
 import { plain } from './errors.js';
 import * as check from './limits.js';
@@ -43,9 +43,8 @@ export function SessionsTable({ sessions, caption, onEnd }) {
 }
 
 function signedOut() {
-  sessionStorage.removeItem(TOKEN_KEY);
+  forgetSession();
   location.hash = '#/sign-in';
-  location.reload();
 }
 
 function PasswordForm({ onDone }) {
