@@ -47,7 +47,7 @@ function signedOut() {
   location.hash = '#/sign-in';
 }
 
-function PasswordForm({ onDone }) {
+function PasswordForm({ userName, onDone }) {
   const form = useForm(
     { currentPassword: '', newPassword: '', repeat: '' },
     {
@@ -67,6 +67,7 @@ function PasswordForm({ onDone }) {
     });
   return html`<form class="card" onSubmit=${submit} novalidate aria-labelledby="password-title">
     <h3 id="password-title">Change your password</h3>
+    <input type="text" name="username" autocomplete="username" value=${userName} hidden readonly />
     <${Field} form=${form} name="currentPassword" label="Password now" type="password" autocomplete="current-password" required />
     <${Field}
       form=${form}
@@ -124,7 +125,7 @@ export function MyAccount({ me }) {
       <div><dt>User name</dt><dd>${me.userName}</dd></div>
       <div><dt>Roles</dt><dd>${me.roles.map(check.roleLabel).join(', ') || '—'}</dd></div>
     </dl>
-    <${PasswordForm} onDone=${done} />
+    <${PasswordForm} userName=${me.userName} onDone=${done} />
     <h3>Your sessions</h3>
     ${
       sessions.data

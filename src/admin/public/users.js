@@ -75,7 +75,7 @@ export function UsersList({ params }) {
       <div class="field">
         <label for="us-active">State</label>
         <select id="us-active" value=${active} onChange=${(e) => setActive(e.currentTarget.value)}>
-          <option value="">Active and deactivated</option>
+          <option value="">Any state</option>
           <option value="true">Active</option>
           <option value="false">Deactivated</option>
         </select>
