@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -128,10 +129,50 @@ const environment = z.object({
     ),
   RATE_LIMIT_PER_MINUTE: integer(0, 1_000_000).default(600),
   METRICS_ENABLED: booleanString.default(false),
+  TRUSTED_DOCUMENTS: z.enum(['off', 'allow', 'require']).default('off'),
   TRUST_PROXY: trustProxy.default(false),
+  REDIS_URL: z
+    .string()
+    .trim()
+    .regex(/^rediss?:\/\/\S+$/, 'must start with redis:// or rediss://')
+    .optional(),
+  REDIS_KEY_PREFIX: z.string().trim().min(1).max(100).default('grc:'),
+  REDIS_TIMEOUT_MS: integer(50, 60_000).default(1000),
 });
 
 export type Environment = Record<string, string | undefined>;
+
+/**
+ * Secrets that may be given as a file instead, `NAME_FILE` naming it, as Docker
+ * and Kubernetes mount secrets: the file's content (less one final newline) is
+ * the value. Setting both `NAME` and `NAME_FILE` is an error.
+ */
+const fileVariables = ['DATABASE_URL', 'ADMIN_PASSWORD'] as const;
+
+/** `env` with every `NAME_FILE` read into `NAME`; answers the names read from files. */
+function readFileVariables(env: Environment, problems: string[]): { env: Environment; fromFile: Set<string> } {
+  const out = { ...env };
+  const fromFile = new Set<string>();
+  for (const name of fileVariables) {
+    const path = env[`${name}_FILE`];
+    delete out[`${name}_FILE`];
+    if (path === undefined) continue;
+    if (env[name] !== undefined) {
+      problems.push(`${name}_FILE: set ${name} or ${name}_FILE, not both`);
+      continue;
+    }
+    try {
+      const value = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+      // An empty variable counts as unset; an empty secret file is a mistake, not a default.
+      if (value === '') problems.push(`${name}_FILE: ${path} is empty`);
+      out[name] = value;
+      fromFile.add(name);
+    } catch (error) {
+      problems.push(`${name}_FILE: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  return { env: out, fromFile };
+}
 
 export interface Config {
   port: number;
@@ -175,8 +216,22 @@ export interface Config {
     /** Requests a minute per credential (or per address when anonymous); 0 turns limiting off. */
     rateLimitPerMinute: number;
   };
+  /** Where the request budget and the login throttle keep their counts. */
+  limits: {
+    /** Redis shared by every instance; undefined: each instance counts in its own memory. */
+    redisUrl: string | undefined;
+    /** Put before every key, so that several deployments can share one Redis. */
+    redisKeyPrefix: string;
+    /** Longest wait for Redis to connect or answer a command before this instance counts in memory. */
+    redisTimeoutMs: number;
+  };
   /** Whether `GET /metrics` (Prometheus) is served. */
   metricsEnabled: boolean;
+  /**
+   * Trusted documents (the committed manifest): `off` runs any query; `allow` also takes a
+   * listed document by its hash; `require` runs listed documents only.
+   */
+  trustedDocuments: 'off' | 'allow' | 'require';
   /**
    * Whose `X-Forwarded-For` gives the client address: nobody, whatever connects (one hop),
    * or the listed proxies.
@@ -205,9 +260,17 @@ export interface Config {
 export function loadConfig(env: Environment = process.env): Config {
   // An empty variable counts as unset, as in most deployment tools.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = environment.safeParse(present);
-  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-  if (!parsed.success) throw new ConfigError(problems);
+  const problems: string[] = [];
+  const files = readFileVariables(present, problems);
+  const parsed = environment.safeParse(files.env);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = issue.path.join('.');
+      // A value read from a file is reported under the variable that named the file.
+      problems.push(`${files.fromFile.has(name) ? `${name}_FILE` : name}: ${issue.message}`);
+    }
+  }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const provider = providerOf(e.DATABASE_URL);
   const dataDir = provider === 'sqlite' ? dirname(sqlitePath(e.DATABASE_URL)) : resolve('data');
@@ -246,7 +309,9 @@ export function loadConfig(env: Environment = process.env): Config {
               .filter(Boolean),
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     },
+    limits: { redisUrl: e.REDIS_URL, redisKeyPrefix: e.REDIS_KEY_PREFIX, redisTimeoutMs: e.REDIS_TIMEOUT_MS },
     metricsEnabled: e.METRICS_ENABLED,
+    trustedDocuments: e.TRUSTED_DOCUMENTS,
     trustProxy: e.TRUST_PROXY,
     graphql: {
       maxDepth: e.GRAPHQL_MAX_DEPTH,

@@ -2,6 +2,7 @@ import type { Principal } from './access/principal.ts';
 import type { Auth } from './auth/runtime.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/client.ts';
+import type { Deadline } from './http/deadline.ts';
 import type { Logger } from './logger.ts';
 
 /** What every request carries through GraphQL resolvers and REST handlers. */
@@ -24,6 +25,8 @@ export interface RequestContext {
   signedInUserId?: string;
   config: Config;
   auth: Auth;
+  /** The request's time limit (behind Node's server): its transactions commit before it or not at all. */
+  deadline?: Deadline;
 }
 
 /** The context once `loggedIn` has been checked. */
@@ -34,5 +37,5 @@ export interface AuthenticatedContext extends RequestContext {
 /** What a service function needs of the request it serves (a CLI makes one without HTTP). */
 export type ServiceContext = Pick<
   RequestContext,
-  'db' | 'principal' | 'clientIp' | 'requestId' | 'log' | 'auth' | 'config'
+  'db' | 'principal' | 'clientIp' | 'requestId' | 'log' | 'auth' | 'config' | 'deadline'
 > & { request?: Request };

@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { isDatabaseUnavailable, type StorageFault, storageFaultOf } from './db/errors.ts';
+import { isDatabaseUnavailable, isStatementTimeout, type StorageFault, storageFaultOf } from './db/errors.ts';
 
 /**
  * Every code the server sends, in GraphQL `extensions.code` and REST
@@ -25,11 +25,15 @@ export type ErrorCode =
   | 'GRAPHQL_VALIDATION_FAILED'
   | 'OPERATION_NOT_SUPPORTED'
   | 'OPERATION_RESOLUTION_FAILURE'
+  | 'PERSISTED_QUERY_NOT_FOUND'
+  | 'PERSISTED_QUERY_NOT_IN_LIST'
+  | 'QUERY_NOT_IN_SAFELIST'
   | 'SERVICE_UNAVAILABLE'
   | 'STORAGE_FULL'
   | 'STORAGE_READ_ONLY'
   | 'DATABASE_BUSY'
   | 'REQUEST_TIMEOUT'
+  | 'OUTCOME_UNKNOWN'
   | 'INTERNAL_SERVER_ERROR';
 
 interface AppErrorOptions {
@@ -129,6 +133,42 @@ export class RateLimitedError extends AppError {
   }
 }
 
+/**
+ * A request named a trusted document by an id the server does not hold.
+ * HTTP 404, never cached. With TRUSTED_DOCUMENTS=allow it is APQ's
+ * PERSISTED_QUERY_NOT_FOUND, on which a client sends the text instead (which
+ * runs); with `require` it is PERSISTED_QUERY_NOT_IN_LIST, as Apollo's router
+ * and yoga's plugin say when the text would not run either.
+ */
+export class PersistedQueryNotFoundError extends AppError {
+  constructor(mode: 'allow' | 'require') {
+    super(
+      mode === 'allow'
+        ? 'Persisted document not found: send the query text instead'
+        : 'Persisted document not found: this server runs only its trusted documents',
+      mode === 'allow' ? 'PERSISTED_QUERY_NOT_FOUND' : 'PERSISTED_QUERY_NOT_IN_LIST',
+      404,
+      { headers: { 'Cache-Control': 'no-store' } },
+    );
+  }
+}
+
+/**
+ * With TRUSTED_DOCUMENTS=require, a query whose text is not one of the
+ * trusted documents (Apollo's router's code). HTTP 403, never cached; the
+ * message says nothing of the schema.
+ */
+export class QueryNotInSafelistError extends AppError {
+  constructor() {
+    super(
+      'This server runs only its trusted documents: send a listed document, by its hash or its exact text',
+      'QUERY_NOT_IN_SAFELIST',
+      403,
+      { headers: { 'Cache-Control': 'no-store' } },
+    );
+  }
+}
+
 /** A dependency (the database) is down; the request may be retried. HTTP 503. */
 export class ServiceUnavailableError extends AppError {
   constructor(message = 'Service temporarily unavailable: try again shortly') {
@@ -167,6 +207,41 @@ export class StorageError extends AppError {
   }
 }
 
+/**
+ * The work ran out of time, or lost its database connection, while its
+ * COMMIT was on the way (or after part of it was saved): the server cannot
+ * tell whether it was saved. HTTP 500 with no `Retry-After`, as a request
+ * whose result is indeterminate (Stripe's word): the client looks before it
+ * retries (the audit trail records each change with the request's id), or
+ * retries with the same Idempotency-Key, which stays claimed until it
+ * expires so that the work is never done twice.
+ */
+export class OutcomeUnknownError extends AppError {
+  constructor(requestId?: string) {
+    super(
+      "The server cannot tell whether this change was saved: its database connection broke, or its time ran out, while it was being committed. Check before retrying (the audit trail records each change with the request's id).",
+      'OUTCOME_UNKNOWN',
+      500,
+      requestId ? { details: { requestId }, headers: { 'X-Request-Id': requestId } } : {},
+    );
+  }
+}
+
+/**
+ * A transaction did not finish within its request's time limit and was
+ * rolled back: nothing was saved. HTTP 503 with `Retry-After`.
+ */
+export class TransactionTimeoutError extends AppError {
+  constructor() {
+    super(
+      "The work did not finish within the request's time limit and was stopped (a change is rolled back): nothing was saved. Try again.",
+      'REQUEST_TIMEOUT',
+      503,
+      { headers: { 'Retry-After': '1' } },
+    );
+  }
+}
+
 /** Something unexpected; the client learns only the request id, the log has the rest. HTTP 500. */
 export class InternalServerError extends AppError {
   constructor(requestId: string) {
@@ -201,6 +276,10 @@ export function toAppError(error: unknown, requestId: string, log: ErrorReporter
       `database refused a write: ${answer.code}`,
     );
     return answer;
+  }
+  if (isStatementTimeout(error)) {
+    log.warn({ requestId }, 'a statement outlived its time limit and was cancelled');
+    return new TransactionTimeoutError();
   }
   if (isDatabaseUnavailable(error)) {
     log.warn({ err: (error as Error).message, requestId }, 'database unavailable');

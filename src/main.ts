@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { createDb } from './db/client.ts';
 import { storageFaultOf } from './db/errors.ts';
 import { applyMigrations } from './db/migrate.ts';
+import { transactionLimits } from './db/transaction.ts';
 import { Metrics } from './http/metrics.ts';
 import { withRequestTimeout } from './http/request-timeout.ts';
 import { createLogger } from './logger.ts';
@@ -39,7 +40,10 @@ if (config.migrateOnStart) {
   }
 }
 
-const { db, pool } = createDb(config.databaseUrl, { poolSize: config.dbPoolSize });
+const { db, pool } = createDb(config.databaseUrl, {
+  poolSize: config.dbPoolSize,
+  statementTimeoutMs: transactionLimits(config.http.requestTimeoutMs).timeoutMs,
+});
 const metrics = config.metricsEnabled ? new Metrics(pool) : undefined;
 if (config.provider === 'sqlite') {
   // WAL lets readers run beside a writer and survives a killed process intact.

@@ -20,6 +20,7 @@ import { useArmor } from './plugins/use-armor.ts';
 import { useCSRFPrevention } from './plugins/use-csrf-prevention.ts';
 import { useDiscoverability } from './plugins/use-discoverability.ts';
 import { useErrorCodes } from './plugins/use-error-codes.ts';
+import { useTrustedDocuments } from './plugins/use-trusted-documents.ts';
 import { auditRoutes } from './rest/audit.ts';
 import { authRoutes } from './rest/authentication.ts';
 import { issueRoutes } from './rest/issues.ts';
@@ -48,6 +49,7 @@ export type Server = YogaServerInstance<NodeServerContext, RequestContext>;
  * call `server.fetch`.
  */
 export function createServer({ config, db, log, auth, metrics, isDraining }: ServerDependencies): Server {
+  metrics?.observeLimits(auth.limits);
   /** The one context factory, for GraphQL and REST alike; it authenticates the request. */
   const contextFor = async (request: Request, { authenticate = true } = {}): Promise<RequestContext> => {
     const facts = factsOf(request);
@@ -69,12 +71,13 @@ export function createServer({ config, db, log, auth, metrics, isDraining }: Ser
       principal,
       config,
       auth,
+      deadline: facts.deadline,
     };
   };
   const kit: RestKit = { contextFor, log };
   // The public API, as the OpenAPI document describes it.
   const apiRoutes = [
-    ...healthRoutes(config, db, { isDraining }),
+    ...healthRoutes(config, db, { isDraining, limits: auth.limits }),
     ...authRoutes(kit, auth.keys),
     ...sessionRoutes(kit),
     // Before issueRoutes: `/api/issues/{id}` would match `/api/issues/batchCreate` too.
@@ -107,6 +110,8 @@ export function createServer({ config, db, log, auth, metrics, isDraining }: Ser
         : false,
     plugins: [
       useRequestFacts({ trustProxy: config.trustProxy }),
+      // Before the request log, which names the operation from the document a hash resolves to.
+      ...(config.trustedDocuments === 'off' ? [] : [useTrustedDocuments({ mode: config.trustedDocuments })]),
       useRequestLog({ log, metrics, routeOf: routeLabeler(allRoutes) }),
       useSecurityHeaders(),
       useHttpLimits(config.http),
@@ -116,6 +121,7 @@ export function createServer({ config, db, log, auth, metrics, isDraining }: Ser
         // One budget per verified token (its jti), however the header spells it.
         identify: async (request) => (await auth.identify(request))?.tokenId ?? null,
         now: () => auth.now().getTime(),
+        store: auth.limits,
         exempt: ['/healthz', '/readyz'],
       }),
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),

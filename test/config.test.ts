@@ -1,5 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.ts';
 
 /** The ConfigError `loadConfig` throws for `env`; fails the test when it throws nothing or something else. */
@@ -49,7 +51,9 @@ describe('loadConfig', () => {
         corsOrigins: [],
         rateLimitPerMinute: 600,
       },
+      limits: { redisUrl: undefined, redisKeyPrefix: 'grc:', redisTimeoutMs: 1000 },
       metricsEnabled: false,
+      trustedDocuments: 'off',
       trustProxy: false,
       graphql: { maxDepth: 12, maxAliases: 15, maxDirectives: 10, maxTokens: 2000, maxCost: 5000 },
       serviceAccounts: {
@@ -68,6 +72,7 @@ describe('loadConfig', () => {
       HOST: '0.0.0.0',
       VIEW_APIS: 'false',
       LOG_LEVEL: 'warn',
+      TRUSTED_DOCUMENTS: 'require',
       SESSION_TIMEOUT_MINUTES: '15',
       ADMIN_USERNAME: 'root',
       ADMIN_PASSWORD: 'twelve chars',
@@ -77,6 +82,7 @@ describe('loadConfig', () => {
       host: '0.0.0.0',
       viewApis: false,
       logLevel: 'warn',
+      trustedDocuments: 'require',
       auth: { sessionTimeoutMinutes: 15 },
       admin: { userName: 'root', password: 'twelve chars' },
     });
@@ -145,6 +151,7 @@ describe('loadConfig', () => {
     { MIGRATE_ON_START: 'sometimes' },
     { DB_POOL_SIZE: 'many' },
     { CORS_ORIGINS: 'app.example.com' },
+    { TRUSTED_DOCUMENTS: 'on' },
     { ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'short' },
   ])('refuses %j, naming the variable', (env) => {
     const name = Object.keys(env).at(-1) ?? '';
@@ -237,6 +244,22 @@ describe('strict parsing', () => {
     expect(problems).toEqual([expect.stringMatching(/^TRUST_PROXY: must be true, false or a comma-separated list/)]);
   });
 
+  it('reads REDIS_URL, REDIS_KEY_PREFIX and REDIS_TIMEOUT_MS', () => {
+    expect(
+      loadConfig({ REDIS_URL: 'rediss://:s3cret@cache:6380/2', REDIS_KEY_PREFIX: 'blue:', REDIS_TIMEOUT_MS: '250' })
+        .limits,
+    ).toEqual({ redisUrl: 'rediss://:s3cret@cache:6380/2', redisKeyPrefix: 'blue:', redisTimeoutMs: 250 });
+  });
+
+  it('refuses a REDIS_URL that is not redis:// or rediss://, without repeating it', () => {
+    const problems = problemsOf({ REDIS_URL: 'http://:s3cret@cache:6379', REDIS_TIMEOUT_MS: '10' });
+    expect(problems).toEqual([
+      'REDIS_URL: must start with redis:// or rediss://',
+      expect.stringMatching(/^REDIS_TIMEOUT_MS: /),
+    ]);
+    expect(problems.join('\n')).not.toContain('s3cret');
+  });
+
   it('refuses a file: URL without a file', () => {
     expect(problemsOf({ DATABASE_URL: 'file:' })).toEqual([expect.stringMatching(/^DATABASE_URL: /)]);
   });
@@ -249,5 +272,46 @@ describe('strict parsing', () => {
   it('reports a short ADMIN_PASSWORD without ADMIN_USERNAME beside other problems', () => {
     const found = problemsOf({ PORT: 'abc', ADMIN_PASSWORD: 'short' });
     expect(found.map((p) => p.split(':')[0]).sort()).toEqual(['ADMIN_PASSWORD', 'PORT']);
+  });
+
+  describe('secrets from files (NAME_FILE)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'grc-config-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const file = (name: string, content: string) => {
+      const path = join(dir, name);
+      writeFileSync(path, content);
+      return path;
+    };
+
+    it('reads ADMIN_PASSWORD_FILE and DATABASE_URL_FILE, less one final newline', () => {
+      const config = loadConfig({
+        ADMIN_PASSWORD_FILE: file('admin-password', 'a password from a file \n'),
+        DATABASE_URL_FILE: file('database-url', 'postgresql://grc:secret@db:5432/grc\r\n'),
+      });
+      expect(config.admin.password).toBe('a password from a file ');
+      expect(config.databaseUrl).toBe('postgresql://grc:secret@db:5432/grc');
+      expect(config.provider).toBe('postgresql');
+    });
+
+    it('refuses NAME and NAME_FILE together, an unreadable file and an empty one, naming the variable', () => {
+      const problems = problemsOf({
+        ADMIN_PASSWORD: 'a long enough password',
+        ADMIN_PASSWORD_FILE: file('unused', 'another long password'),
+        DATABASE_URL_FILE: join(dir, 'missing'),
+      });
+      expect(problems.sort()).toEqual([
+        'ADMIN_PASSWORD_FILE: set ADMIN_PASSWORD or ADMIN_PASSWORD_FILE, not both',
+        `DATABASE_URL_FILE: cannot read ${join(dir, 'missing')} (ENOENT)`,
+      ]);
+      expect(problemsOf({ DATABASE_URL_FILE: file('empty', '\n') })).toEqual([
+        `DATABASE_URL_FILE: ${join(dir, 'empty')} is empty`,
+      ]);
+    });
+
+    it('checks a value read from a file by the same rule, under the _FILE name, without the secret', () => {
+      const problems = problemsOf({ ADMIN_PASSWORD_FILE: file('short', 'elevenchars\n') });
+      expect(problems).toEqual(['ADMIN_PASSWORD_FILE: must be at least 12 characters']);
+      expect(problems.join('\n')).not.toContain('elevenchars');
+    });
   });
 });

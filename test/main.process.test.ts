@@ -122,7 +122,14 @@ describe.each(testProviders)('the server process on %s', (provider) => {
     expect(version).toEqual(expect.any(String));
     const ready = await fetch(`${first.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', database: 'ok', provider, viewApis: true, version });
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      database: 'ok',
+      provider,
+      limits: { store: 'memory', state: 'per-instance' },
+      viewApis: true,
+      version,
+    });
     const graphql = await fetch(`${first.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -3,6 +3,7 @@ import { type AuditActor, actorOf } from '../audit/writer.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import { clientAddressOf, requestIdOf } from '../http/request-facts.ts';
+import { LimitsStore } from '../limits/store.ts';
 import type { Logger } from '../logger.ts';
 import { createAuthenticator, createIdentifier, principalOf, type RefusalReason } from './authenticate.ts';
 import { ChangeFeed } from './change-feed.ts';
@@ -17,6 +18,8 @@ export interface Auth {
   keys: KeyStore;
   tokens: TokenService;
   throttle: LoginThrottle;
+  /** Where the login throttle and the request budget count: Redis when configured, else memory. */
+  limits: LimitsStore;
   revocations: RevocationList;
   usage: UsageRecorder;
   /** Audit events that come in floods (refused tokens, refusals of a role), written in batches. */
@@ -78,10 +81,13 @@ export async function createAuth(config: Config, log: Logger, db: Db, options: A
     clockToleranceSeconds: config.auth.clockToleranceSeconds,
     now,
   });
+  const limits = new LimitsStore(config.limits, log);
+  await limits.ready(config.limits.redisTimeoutMs);
   const throttle = new LoginThrottle({
     threshold: config.auth.lockoutThreshold,
     lockoutSeconds: config.auth.lockoutSeconds,
     now: () => now().getTime(),
+    store: limits,
   });
   const revocations = new RevocationList(db, log, { pollMs: config.serviceAccounts.revocationPollMs, now });
   await revocations.start();
@@ -101,6 +107,7 @@ export async function createAuth(config: Config, log: Logger, db: Db, options: A
     keys,
     tokens,
     throttle,
+    limits,
     revocations,
     usage,
     audits,
@@ -123,6 +130,7 @@ export async function createAuth(config: Config, log: Logger, db: Db, options: A
       revocations.stop();
       await usage.stop();
       await audits.stop();
+      await limits.stop();
     },
   };
 }

@@ -1,16 +1,18 @@
 /**
  * `npm run db:migrate`: applies the committed migrations to the database
- * DATABASE_URL names (the default SQLite file when unset), as the server
- * does on start unless MIGRATE_ON_START is off.
+ * DATABASE_URL (or DATABASE_URL_FILE) names (the default SQLite file when
+ * unset), as the server does on start unless MIGRATE_ON_START is off.
  */
+import { ConfigError, loadConfig } from '../config.ts';
 import { applyMigrations, migrationsList } from '../db/migrate.ts';
-import { defaultDatabaseUrl, providerOf } from '../db/provider.ts';
+import { defaultDatabaseUrl } from '../db/provider.ts';
 import { CommandError, parseCommandLine, runCommand } from './args.ts';
 
 parseCommandLine({
   synopsis: 'usage: npm run db:migrate',
   help: `Applies the committed migrations (prisma/migrations/<provider>/) that the
-database DATABASE_URL names has not had yet (default ${defaultDatabaseUrl}).
+database DATABASE_URL (or the file DATABASE_URL_FILE) names has not had yet
+(default ${defaultDatabaseUrl}).
 
   -h, --help  print this help and do nothing else
 
@@ -22,8 +24,14 @@ Exit codes: 0 up to date, 1 failed, 2 usage error.
 await runCommand(
   'db:migrate',
   async () => {
-    const url = process.env.DATABASE_URL || defaultDatabaseUrl;
-    const provider = providerOf(url);
+    let url: string;
+    let provider: ReturnType<typeof loadConfig>['provider'];
+    try {
+      // The server's own reading of the environment: the same database, however it is named.
+      ({ databaseUrl: url, provider } = loadConfig());
+    } catch (error) {
+      throw new CommandError(error instanceof ConfigError ? error.message : String(error), 1);
+    }
     const committed = migrationsList(provider).migrationDirectories.length;
     console.log(`Migrating the ${provider} database (${committed} committed migrations)…`);
     try {

@@ -29,6 +29,12 @@ export interface DbOptions {
   poolSize?: number;
   /** How long a PostgreSQL connection attempt may take, in ms. @default 5000 */
   connectTimeoutMs?: number;
+  /**
+   * PostgreSQL's statement_timeout and idle_in_transaction_session_timeout, in ms: the
+   * server itself ends a statement, or a transaction left idle, that outlives its request
+   * (see `transactionLimits`). @default none
+   */
+  statementTimeoutMs?: number;
   /** Called with each SQL statement sent (tests count them); off when unset. */
   onQuery?: (sql: string) => void;
 }
@@ -54,6 +60,12 @@ export function createDb(url: string, options: DbOptions = {}): { db: Db; provid
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     // A statement waiting this long for a lock fails with 55P03 rather than hanging until the request times out.
     lock_timeout: lockWaitMs,
+    ...(options.statementTimeoutMs
+      ? {
+          statement_timeout: options.statementTimeoutMs,
+          idle_in_transaction_session_timeout: options.statementTimeoutMs,
+        }
+      : {}),
   });
   // A connection dropped by the server while idle must not crash the process; the pool replaces it.
   pool.on('error', () => {});

@@ -23,21 +23,59 @@ const unavailableMessage =
   /Unable to start a transaction in the given time|encountered a connection error and is not queryable|ECONNREFUSED|ECONNRESET|SQLITE_CANTOPEN|unable to open database file|ETIMEDOUT|Connection terminated|connection timeout|timeout exceeded when trying to connect|Can't reach database|terminating connection|does not allow connections|not currently accepting connections|database .* does not exist/i;
 
 /**
+ * PostgreSQL's SQLSTATEs of a server that cannot serve now: 57P01 admin_shutdown, 57P02
+ * crash_shutdown, 57P03 cannot_connect_now (starting up, in recovery), and class 08
+ * connection exceptions.
+ */
+const unavailableStates = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
+
+/**
  * Whether an error means the database is down or unreachable (the request
  * may be retried: 503), rather than a fault in the request or the code.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  for (
-    let e = error as { code?: unknown; cause?: unknown; message?: unknown; kind?: unknown } | undefined, depth = 0;
-    e && depth < 5;
-    depth++
-  ) {
+  for (const e of causesOf(error)) {
     if (typeof e.code === 'string' && unavailableCodes.has(e.code)) return true;
+    if (typeof e.originalCode === 'string' && unavailableStates.has(e.originalCode)) return true;
     if (typeof e.kind === 'string' && unavailableKinds.has(e.kind)) return true;
     if (typeof e.message === 'string' && unavailableMessage.test(e.message)) return true;
-    e = e.cause as typeof e;
   }
   return false;
+}
+
+/** Whether PostgreSQL cancelled a statement for outliving statement_timeout (57014): not done. */
+export function isStatementTimeout(error: unknown): boolean {
+  for (const e of causesOf(error)) {
+    for (const [code, message] of [
+      [e.originalCode, e.originalMessage],
+      [e.code, e.message],
+    ])
+      if (code === '57014' && typeof message === 'string' && /statement timeout/i.test(message)) return true;
+  }
+  return false;
+}
+
+interface Carrier {
+  code?: unknown;
+  kind?: unknown;
+  originalCode?: unknown;
+  originalMessage?: unknown;
+  message?: unknown;
+  cause?: unknown;
+  meta?: { driverAdapterError?: unknown };
+}
+
+/** An error and what it carries: its causes and Prisma's driver adapter error, breadth first. */
+function* causesOf(error: unknown): Generator<Carrier> {
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [error];
+  while (queue.length > 0 && seen.size < 10) {
+    const e = queue.shift() as Carrier | undefined;
+    if (!e || typeof e !== 'object' || seen.has(e)) continue;
+    seen.add(e);
+    yield e;
+    queue.push(e.cause, e.meta?.driverAdapterError);
+  }
 }
 
 /**
@@ -79,20 +117,7 @@ function faultOfCode(code: string, message: unknown): StorageFault | undefined {
  * carries it in `code`.
  */
 export function storageFaultOf(error: unknown): { fault: StorageFault; cause: string } | undefined {
-  type Carrier = {
-    code?: unknown;
-    originalCode?: unknown;
-    originalMessage?: unknown;
-    message?: unknown;
-    cause?: unknown;
-    meta?: { driverAdapterError?: unknown };
-  };
-  const seen = new Set<unknown>();
-  const queue: unknown[] = [error];
-  while (queue.length > 0 && seen.size < 10) {
-    const e = queue.shift() as Carrier | undefined;
-    if (!e || typeof e !== 'object' || seen.has(e)) continue;
-    seen.add(e);
+  for (const e of causesOf(error)) {
     for (const [code, message] of [
       [e.originalCode, e.originalMessage],
       [e.code, e.message],
@@ -101,7 +126,6 @@ export function storageFaultOf(error: unknown): { fault: StorageFault; cause: st
       const fault = faultOfCode(code, message);
       if (fault) return { fault, cause: typeof message === 'string' ? `${code}: ${message}` : code };
     }
-    queue.push(e.cause, e.meta?.driverAdapterError);
   }
   return undefined;
 }

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import type { Config } from '../config.ts';
 import { type Db, sqlitePath } from '../db/client.ts';
 import { storageFaultOf } from '../db/errors.ts';
+import type { LimitsStore } from '../limits/store.ts';
 import { version } from '../version.ts';
 import type { Route } from './router.ts';
 
@@ -72,6 +73,8 @@ async function databaseState(config: Config, db: Db): Promise<DatabaseState> {
 export interface HealthOptions {
   /** Whether the server is draining before it stops: `/readyz` then answers 503 `draining`. @default never */
   isDraining?: () => boolean;
+  /** Where limits count, reported as `limits`; its state never makes the server unready. */
+  limits?: LimitsStore;
 }
 
 /**
@@ -80,8 +83,15 @@ export interface HealthOptions {
  * otherwise (`database`: `read-only`, `busy` or `unreachable`; `status`:
  * `draining`), so a load balancer stops sending traffic here. Both say
  * whether API contracts are published (`viewApis`) for operators to check.
+ * `/readyz` also says where limits count (`limits`: `store` `memory` or
+ * `redis`, `state` `per-instance`, `shared` or `fallback`); Redis being down
+ * leaves the server ready, since it keeps serving with limits per instance.
  */
-export function healthRoutes(config: Config, db: Db, { isDraining = () => false }: HealthOptions = {}): Route[] {
+export function healthRoutes(
+  config: Config,
+  db: Db,
+  { isDraining = () => false, limits }: HealthOptions = {},
+): Route[] {
   const noStore = { 'Cache-Control': 'no-store' };
   return [
     {
@@ -110,6 +120,7 @@ export function healthRoutes(config: Config, db: Db, { isDraining = () => false 
               status: draining ? 'draining' : ready ? 'ready' : 'unavailable',
               database,
               provider: config.provider,
+              ...(limits ? { limits: { store: limits.store, state: limits.state() } } : {}),
               viewApis: config.viewApis,
               version,
             },
@@ -122,7 +133,7 @@ export function healthRoutes(config: Config, db: Db, { isDraining = () => false 
           operationId: 'readiness',
           tags: ['Operations'],
           summary:
-            'The database answers and takes writes, and the server is not draining; also reports whether API contracts are published (viewApis)',
+            'The database answers and takes writes, and the server is not draining; also reports whether API contracts are published (viewApis) and where limits count (limits: Redis down leaves the server ready)',
           responses: {
             '200': { description: 'Ready.', content: { 'application/json': { schema: { type: 'object' } } } },
             '503': {

@@ -1,11 +1,13 @@
 import type pg from 'pg';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { LimitsState, LimitsStore } from '../limits/store.ts';
 import type { Route } from './router.ts';
 
 /**
  * Prometheus metrics (prom-client): requests by route, operation and
  * status, their latency, authentication failures by reason, service-account
- * token uses, the PostgreSQL pool, and the process itself.
+ * token uses, where limits count (shared in Redis or per instance), the
+ * PostgreSQL pool, and the process itself.
  */
 export class Metrics {
   readonly registry = new Registry();
@@ -34,6 +36,26 @@ export class Metrics {
     labelNames: ['service_account'] as const,
     registers: [this.registry],
   });
+
+  #limits: LimitsStore | undefined;
+  readonly limitsState = new Gauge({
+    name: 'grc_limits_state',
+    help: 'Where the request budget and the login throttle count: 1 for the current state (per-instance: no Redis configured; shared: in Redis; fallback: Redis configured but not answering, per instance until it does), 0 for the others.',
+    labelNames: ['store', 'state'] as const,
+    registers: [this.registry],
+    collect: () => {
+      const limits = this.#limits;
+      if (!limits) return;
+      const current = limits.state();
+      const states: LimitsState[] = limits.store === 'redis' ? ['shared', 'fallback'] : ['per-instance'];
+      for (const state of states) this.limitsState.set({ store: limits.store, state }, state === current ? 1 : 0);
+    },
+  });
+
+  /** Reports the state of these limits in `grc_limits_state`. */
+  observeLimits(limits: LimitsStore): void {
+    this.#limits = limits;
+  }
 
   constructor(pool?: pg.Pool) {
     collectDefaultMetrics({ register: this.registry, prefix: 'grc_' });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import type { Plugin } from 'graphql-yoga';
+import { type Deadline, deadlineOf } from './deadline.ts';
 
 /** What the server knows of one request, gathered as it is handled; read by logs, metrics and audit. */
 export interface RequestFacts {
@@ -14,6 +15,8 @@ export interface RequestFacts {
   operation?: string;
   /** Who made the request (`user:<id>` or `service-account:<id>`), once authenticated. */
   actor?: string;
+  /** Its time limit, when it came through Node's server and its request timeout. */
+  deadline?: Deadline;
 }
 
 /** Node's request, present when the server runs behind `node:http`. */
@@ -115,6 +118,11 @@ export function useRequestFacts({ trustProxy = false }: RequestFactsOptions = {}
       const peer = serverContext?.req?.socket?.remoteAddress;
       const address = clientAddressFrom(peer, request.headers.get('x-forwarded-for'), trust);
       if (address) entry.clientAddress = address;
+      const deadline = deadlineOf(serverContext?.req);
+      if (deadline) {
+        deadline.requestId = entry.id;
+        entry.deadline = deadline;
+      }
     },
   };
 }

@@ -3,7 +3,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { Principal } from '../access/principal.ts';
 import type { Db } from '../db/client.ts';
 import { isUniqueViolation } from '../db/errors.ts';
-import { AppError, errorResponse } from '../errors.ts';
+import { AppError, type ErrorCode, errorResponse } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
 export interface IdempotencyOptions {
@@ -48,6 +48,20 @@ function open(sealed: Uint8Array, idempotencyKey: string, id: string): Buffer {
   return Buffer.concat([decipher.update(data.subarray(28)), decipher.final()]);
 }
 
+/** Whether an answer is OUTCOME_UNKNOWN (REST's `error.code` or GraphQL's `extensions.code`). */
+async function saysOutcomeUnknown(response: Response): Promise<boolean> {
+  try {
+    const body = (await response.clone().json()) as {
+      error?: { code?: ErrorCode };
+      errors?: { extensions?: { code?: ErrorCode } }[];
+    };
+    const code = body.error?.code ?? body.errors?.[0]?.extensions?.code;
+    return code === 'OUTCOME_UNKNOWN';
+  } catch {
+    return false;
+  }
+}
+
 interface Pending {
   id: string;
   key: string;
@@ -61,8 +75,9 @@ interface Pending {
  * first is still running a second gets `409 IDEMPOTENCY_IN_PROGRESS`; the
  * same key with another request gets `422 IDEMPOTENCY_KEY_REUSED`. Keys are
  * per principal (a user, or a service account) and kept in the database,
- * so every instance honours them. An answer of 5xx (the work was not done,
- * or not known to be) is not kept: the key may be used again. Anonymous
+ * so every instance honours them. An answer of 5xx (the work was not done)
+ * is not kept: the key may be used again; but after OUTCOME_UNKNOWN the key
+ * stays claimed until it expires, so the work is never done twice. Anonymous
  * requests are not keyed.
  */
 export function useIdempotency({
@@ -172,7 +187,10 @@ export function useIdempotency({
       pending.delete(request);
       try {
         if (response.status >= 500) {
-          // Not done (or not known to be): the key may be used again.
+          // Nobody knows whether it was done: the key stays claimed ("in progress") until it
+          // expires, so that a retry with it can never do the work twice.
+          if (await saysOutcomeUnknown(response)) return;
+          // Not done: the key may be used again.
           await db.idempotencyKey.delete({ where: { id: entry.id } });
           return;
         }

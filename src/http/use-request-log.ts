@@ -3,20 +3,17 @@ import { join } from 'node:path';
 import { Kind, parse } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../logger.ts';
+import { documentFolders } from '../plugins/trusted-documents.ts';
 import type { Metrics } from './metrics.ts';
 import { factsOf } from './request-facts.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 
-/** Folders of committed GraphQL documents whose operation names are metrics labels. */
-export const operationDocumentFolders = ['test/schema', 'examples/typescript'];
-
 /**
  * The operation names of the GraphQL documents committed with the server
- * (the contract tests' and the TypeScript example's), read once. The
- * console sends anonymous operations, labelled `anonymous`.
+ * (the typed client's and the console's: the trusted documents), read once.
  */
-export function committedOperationNames(folders = operationDocumentFolders): Set<string> {
+export function committedOperationNames(folders = documentFolders): Set<string> {
   const names = new Set<string>();
   for (const folder of folders.map((f) => join(root, f)).filter((f) => existsSync(f))) {
     for (const file of readdirSync(folder).filter((f) => f.endsWith('.graphql'))) {

@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts';
+import { type LiteralLookups, literalContains } from '../db/literal.ts';
 import type { Prisma } from '../db/types.ts';
 import type { IssueFilter } from './input.ts';
-import { type LiteralLookups, literalContains } from './literal.ts';
 
 /** The Prisma condition of a parsed filter; every condition must hold, each on an indexed column. */
 export function whereOf(
@@ -19,7 +19,7 @@ export function whereOf(
   if (filter.search) {
     and.push({
       OR: ['title', 'description'].map((column) =>
-        literalContains(column, filter.search as string, provider, lookups, 'filter.search'),
+        literalContains('Issue', column, filter.search as string, provider, lookups, 'filter.search'),
       ),
     });
   }

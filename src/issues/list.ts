@@ -1,46 +1,44 @@
 import { authorize } from '../access/policy.ts';
 import type { ServiceContext } from '../context.ts';
+import {
+  decodeCursor,
+  encodeCursor,
+  type Ordering,
+  type Page,
+  type PageArgs,
+  pageSize,
+  readPage,
+  type ScanPart,
+} from '../db/keyset.ts';
+import { type LiteralLookups, resolveLiteral } from '../db/literal.ts';
 import type { Prisma } from '../db/types.ts';
 import { BadUserInputError } from '../errors.ts';
 import { parseInput } from '../validation.ts';
 import { whereOf } from './filter.ts';
 import { defaultPageSize, issueFilter, maxPageSize } from './input.ts';
-import { decodeCursor, encodeCursor, scanParts } from './keyset.ts';
-import { type LiteralLookups, resolveLiteral } from './literal.ts';
 import { regscaleOrder, regscaleWhere } from './where.ts';
 
 export type IssueOrderField = 'DUE_DATE' | 'SEVERITY' | 'CREATED_AT' | 'UPDATED_AT' | 'ID';
 export type OrderDirection = 'ASC' | 'DESC';
 
 const orderColumns = {
-  DUE_DATE: { column: 'dueDate', nullable: true },
-  SEVERITY: { column: 'severityRank', nullable: false },
-  CREATED_AT: { column: 'createdAt', nullable: false },
-  UPDATED_AT: { column: 'updatedAt', nullable: false },
-  ID: { column: 'id', nullable: false },
+  DUE_DATE: { column: 'dueDate', kind: 'date', nullable: true },
+  SEVERITY: { column: 'severityRank', kind: 'integer', nullable: false },
+  CREATED_AT: { column: 'createdAt', kind: 'date', nullable: false },
+  UPDATED_AT: { column: 'updatedAt', kind: 'date', nullable: false },
+  ID: { column: 'id', kind: 'integer', nullable: false },
 } as const;
 
-export interface ListIssuesArgs {
-  first?: number | null;
-  after?: string | null;
-  last?: number | null;
-  before?: string | null;
+export interface ListIssuesArgs extends PageArgs {
   filter?: unknown;
   orderBy?: { field: IssueOrderField; direction: OrderDirection } | null;
 }
 
-export interface IssuePage<T> {
-  edges: { cursor: string; node: T }[];
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
-  /** Counts every issue the filter matches; only called when asked for. */
-  totalCount: () => Promise<number>;
-}
+export type IssuePage<T> = Page<T>;
 
 /**
- * A page of issues by keyset pagination: the cursor holds the order value
- * and id of an edge, and the next page starts with a range condition on the
- * (order column, id) index, so the thousandth page costs what the first
- * does. Ordering is the chosen column (nulls last), then id as tie-breaker.
+ * A page of issues by keyset pagination (`src/db/keyset.ts`), ordered by
+ * the chosen column (nulls last), then id as tie-breaker; default by id.
  */
 export async function listIssues<Include extends Prisma.IssueInclude | undefined>(
   ctx: ServiceContext,
@@ -48,55 +46,26 @@ export async function listIssues<Include extends Prisma.IssueInclude | undefined
   query: { include?: Include; select?: Prisma.IssueSelect } = {},
 ): Promise<IssuePage<Prisma.IssueGetPayload<{ include: Include }>>> {
   authorize(ctx.principal, 'readIssues');
-  const { first, last, after, before } = args;
-  if (first != null && last != null) throw new BadUserInputError('first and last cannot be used together', 'last');
-  for (const [name, value] of [
-    ['first', first],
-    ['last', last],
-  ] as const) {
-    if (value != null && (!Number.isInteger(value) || value < 0 || value > maxPageSize)) {
-      throw new BadUserInputError(`${name}: must be an integer from 0 to ${maxPageSize}`, name);
-    }
-  }
+  const { size, forward } = pageSize(args, { defaultSize: defaultPageSize, maxSize: maxPageSize });
   const filter = parseInput(issueFilter, args.filter ?? null, 'filter');
   const orderField = args.orderBy?.field ?? 'ID';
   const desc = args.orderBy?.direction === 'DESC';
-  const order = `${orderField}:${desc ? 'DESC' : 'ASC'}`;
-  const { column, nullable } = orderColumns[orderField];
-  const forward = last == null;
-  const size = (forward ? first : last) ?? defaultPageSize;
-  const cursorText = forward ? after : before;
-  const cursor = cursorText ? decodeCursor(cursorText, order, forward ? 'after' : 'before') : null;
+  // Issue cursors carry no list name (they came first, and stay as they were).
+  const ordering: Ordering = { key: `${orderField}:${desc ? 'DESC' : 'ASC'}`, desc, ...orderColumns[orderField] };
+  const cursorText = forward ? args.after : args.before;
+  const cursor = cursorText ? decodeCursor(cursorText, ordering, 'integer', forward ? 'after' : 'before') : null;
 
   const lookups: LiteralLookups = [];
   const where = whereOf(filter, ctx.config.provider, lookups);
   await resolveLiteral(ctx.db, lookups);
-  const rows: (Prisma.IssueGetPayload<{ include: Include }> & Record<string, unknown>)[] = [];
-  // Each part is one index range in scan order; later parts only fill what is left of the page.
-  for (const part of scanParts(column, nullable, desc, forward, cursor)) {
-    if (rows.length > size) break;
-    const found = await ctx.db.issue.findMany({
+  const read = (part: ScanPart, take: number) =>
+    ctx.db.issue.findMany({
       ...(query as object),
-      where: { AND: [where, part.where] },
-      orderBy: part.orderBy,
-      take: size + 1 - rows.length,
-    });
-    rows.push(...(found as unknown as typeof rows));
-  }
-  const more = rows.length > size;
-  const page = rows.slice(0, size);
-  if (!forward) page.reverse();
-  const edges = page.map((node) => ({ cursor: encodeCursor(order, node[column], node.id as number), node }));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage: forward ? more : cursor !== null,
-      hasPreviousPage: forward ? cursor !== null : more,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-    totalCount: () => ctx.db.issue.count({ where }),
-  };
+      where: { AND: [where, part.where as Prisma.IssueWhereInput] },
+      orderBy: part.orderBy as Prisma.IssueOrderByWithRelationInput[],
+      take,
+    }) as unknown as Promise<Prisma.IssueGetPayload<{ include: Include }>[]>;
+  return readPage(ordering, size, forward, cursor, read, () => ctx.db.issue.count({ where }));
 }
 
 export interface OffsetIssuesArgs {

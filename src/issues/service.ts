@@ -1,6 +1,7 @@
 import { authorize } from '../access/policy.ts';
 import { recordAudit } from '../audit/writer.ts';
 import type { ServiceContext } from '../context.ts';
+import { transact } from '../db/transaction.ts';
 import type { Prisma } from '../db/types.ts';
 import { IssueStatus } from '../db/types.ts';
 import { NotFoundError } from '../errors.ts';
@@ -28,21 +29,21 @@ export async function createIssue(ctx: ServiceContext, input: unknown, query: Is
   authorize(ctx.principal, 'writeIssues');
   const data = parseInput(createInput, input, 'input');
   // The issue and its audit event commit together, or neither does.
-  return ctx.db.$transaction((tx) => insertIssue(ctx, tx as IssueDb, data, 'input', query));
+  return transact(ctx, (tx) => insertIssue(ctx, tx as IssueDb, data, 'input', query));
 }
 
 export async function updateIssue(ctx: ServiceContext, id: unknown, input: unknown, query: IssueQuery = {}) {
   authorize(ctx.principal, 'writeIssues');
   const existing = await findIssue(ctx, id);
   const data = parseInput(updateInput, input ?? {}, 'input');
-  return ctx.db.$transaction((tx) => changeIssue(ctx, tx as IssueDb, existing, data, 'input', query));
+  return transact(ctx, (tx) => changeIssue(ctx, tx as IssueDb, existing, data, 'input', query));
 }
 
 /** Closes (CLOSED, completed now) or reopens (OPEN, not completed) an issue. */
 export async function setIssueClosed(ctx: ServiceContext, id: unknown, closed: boolean, query: IssueQuery = {}) {
   authorize(ctx.principal, 'writeIssues');
   const existing = await findIssue(ctx, id);
-  return ctx.db.$transaction(async (tx) => {
+  return transact(ctx, async (tx) => {
     const issue = await tx.issue.update({
       ...(query as object),
       where: { id: existing.id },
@@ -69,7 +70,7 @@ export async function setIssueClosed(ctx: ServiceContext, id: unknown, closed: b
 export async function deleteIssue(ctx: ServiceContext, id: unknown): Promise<number> {
   authorize(ctx.principal, 'writeIssues');
   const existing = await findIssue(ctx, id);
-  await ctx.db.$transaction(async (tx) => {
+  await transact(ctx, async (tx) => {
     await tx.issue.delete({ where: { id: existing.id } });
     await recordAudit(
       ctx,

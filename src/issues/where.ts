@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts';
+import { type LiteralLookups, literalContains } from '../db/literal.ts';
 import type { Prisma } from '../db/types.ts';
 import { BadUserInputError } from '../errors.ts';
-import { type LiteralLookups, literalContains } from './literal.ts';
 import { type FieldKind, regscaleFields } from './regscale-fields.ts';
 import { parseSeverity, parseStatus } from './regscale-values.ts';
 
@@ -106,7 +106,7 @@ function condition(
     if (op === 'eq') out.push({ [column]: value });
     else if (op === 'neq') out.push({ [column]: { not: value } });
     else if (op === 'contains') {
-      out.push(literalContains(column, value as string, provider, lookups, field));
+      out.push(literalContains('Issue', column, value as string, provider, lookups, field));
     } else out.push({ [column]: { [op]: value } });
   }
   return out;

@@ -15,6 +15,7 @@ export function withoutSchemaHints(message: string): string {
     .replace(/ of (?:required )?type "[^"]*"/g, '')
     .replace(/ (?:for|to) type "[^"]*"/g, '')
     .replace(/ used in position expecting type "[^"]*"/g, ' used in a position of another type')
+    .replace(/ does not exist in "[^"]*" enum/g, ' does not exist in the enum')
     .replace(/Unknown type "[^"]*"/g, 'Unknown type')
     .replace(/Expected type "[^"]*"/g, 'Expected another type')
     .replace(/"[A-Za-z_][\w]*\.[A-Za-z_]\w*"/g, 'a field')

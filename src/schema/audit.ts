@@ -1,5 +1,7 @@
-import { listAuditEvents } from '../audit/events.ts';
+import { auditEventsConnection, listAuditEvents } from '../audit/events.ts';
+import { adminPageLimits } from '../db/keyset.ts';
 import { builder } from './builder.ts';
+import { connectionOf, OrderDirectionEnum } from './pagination.ts';
 
 const ActorTypeEnum = builder.enumType('ActorType', {
   description: 'Who performed an audited action.',
@@ -58,10 +60,58 @@ const AuditEventFilter = builder.inputType('AuditEventFilter', {
   }),
 });
 
+const AuditEventConnection = connectionOf(AuditEventType, 'AuditEvent', { plural: 'audit events', counted: false });
+
+const AuditEventConnectionFilter = builder.inputType('AuditEventConnectionFilter', {
+  description: 'Which audit events; all conditions must hold.',
+  fields: (t) => ({
+    actor: t.string({ description: 'The actor’s user id or name.' }),
+    serviceAccountId: t.int({ description: 'Events by or about this service account.' }),
+    action: t.string({
+      description: 'Exact action, or a prefix ending in `.` (e.g. `auth.`); `%` and `_` are plain characters.',
+    }),
+    targetType: t.string({ description: 'Kind of thing acted on, e.g. `ServiceAccount`, `User`.' }),
+    targetId: t.string({ description: 'Id of the thing acted on.' }),
+    since: t.field({ type: 'DateTime', description: 'At or after.' }),
+    until: t.field({ type: 'DateTime', description: 'At or before.' }),
+  }),
+});
+
+const AuditEventOrderFieldEnum = builder.enumType('AuditEventOrderField', {
+  description: 'What to order audit events by; ties are broken by id.',
+  values: { AT: { description: 'When it happened.' } } as const,
+});
+
+const AuditEventOrder = builder.inputType('AuditEventOrder', {
+  description: 'How to order audit events.',
+  fields: (t) => ({
+    field: t.field({ type: AuditEventOrderFieldEnum, required: true, description: 'The field to order by.' }),
+    direction: t.field({ type: OrderDirectionEnum, defaultValue: 'ASC', description: 'The direction.' }),
+  }),
+});
+
+builder.queryField('auditEventsConnection', (t) =>
+  t.field({
+    type: AuditEventConnection,
+    description: `The audit trail, a page at a time (Relay cursor connection): \`first\` (0 to ${adminPageLimits.maxSize}, default ${adminPageLimits.defaultSize}) after the cursor \`after\`; default newest first. No totalCount (the trail is unbounded): page until \`hasNextPage\` is false, or use \`GET /api/audit/export\`. Administrators only.`,
+    authScopes: { can: 'readAuditEvents' },
+    args: {
+      first: t.arg.int({
+        description: `How many (0 to ${adminPageLimits.maxSize}, default ${adminPageLimits.defaultSize}).`,
+      }),
+      after: t.arg.string({ description: 'Cursor to start after (an edge’s cursor or pageInfo.endCursor).' }),
+      filter: t.arg({ type: AuditEventConnectionFilter, description: 'Which events.' }),
+      orderBy: t.arg({ type: AuditEventOrder, description: 'Order; default AT DESC.' }),
+    },
+    resolve: (_root, args, ctx) => auditEventsConnection(ctx, args),
+  }),
+);
+
 builder.queryField('auditEvents', (t) =>
   t.field({
     type: AuditEventPage,
     description: 'The audit trail, newest first. Administrators only.',
+    deprecationReason: 'Use auditEventsConnection; removed in the next release.',
     authScopes: { can: 'readAuditEvents' },
     args: {
       filter: t.arg({ type: AuditEventFilter, description: 'Which events.' }),

@@ -6,20 +6,7 @@ import * as issues from '../issues/service.ts';
 import { filterFields, sortFields } from '../issues/where.ts';
 import { builder } from './builder.ts';
 import { IssueType, read, SeverityEnum, StatusEnum } from './issue.ts';
-
-const PageInfo = builder
-  .objectRef<{ hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null }>(
-    'PageInfo',
-  )
-  .implement({
-    description: 'Where a page lies in the list (Relay cursor connections).',
-    fields: (t) => ({
-      hasNextPage: t.exposeBoolean('hasNextPage', { description: 'More items follow the last edge.' }),
-      hasPreviousPage: t.exposeBoolean('hasPreviousPage', { description: 'More items precede the first edge.' }),
-      startCursor: t.exposeString('startCursor', { nullable: true, description: 'Cursor of the first edge.' }),
-      endCursor: t.exposeString('endCursor', { nullable: true, description: 'Cursor of the last edge.' }),
-    }),
-  });
+import { OrderDirectionEnum, PageInfo } from './pagination.ts';
 
 const IssueEdge = builder.objectRef<{ cursor: string; node: object }>('IssueEdge').implement({
   description: 'An issue and its cursor.',
@@ -55,11 +42,6 @@ const IssueOrderFieldEnum = builder.enumType('IssueOrderField', {
     UPDATED_AT: { description: 'Time of the last change.' },
     ID: { description: 'Id (creation order).' },
   } as const,
-});
-
-const OrderDirectionEnum = builder.enumType('OrderDirection', {
-  description: 'Ascending or descending.',
-  values: { ASC: { description: 'Smallest first.' }, DESC: { description: 'Largest first.' } } as const,
 });
 
 const IssueOrder = builder.inputType('IssueOrder', {

@@ -1,10 +1,13 @@
 import { queryFromInfo } from '@pothos/plugin-prisma';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { RequestContext } from '../context.ts';
+import { adminPageLimits } from '../db/keyset.ts';
+import { serviceAccountsConnection } from '../service-accounts/list.ts';
 import * as accounts from '../service-accounts/service.ts';
 import { statusOf } from '../service-accounts/status.ts';
 import { transferServiceAccount } from '../service-accounts/suspension.ts';
 import { builder, RoleEnum } from './builder.ts';
+import { connectionOf, nodesQuery, OrderDirectionEnum } from './pagination.ts';
 
 const manageServiceAccounts = { can: 'manageServiceAccounts' } as const;
 
@@ -22,7 +25,7 @@ const ServiceAccountStatusEnum = builder.enumType('ServiceAccountStatus', {
   } as const,
 });
 
-builder.prismaObject('ServiceAccount', {
+const ServiceAccountType = builder.prismaObject('ServiceAccount', {
   description: 'A long-running token for a script or external software, told apart by its purpose.',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Numeric identifier.' }),
@@ -117,10 +120,60 @@ const ServiceAccountFilter = builder.inputType('ServiceAccountFilter', {
   }),
 });
 
+const ServiceAccountConnection = connectionOf(ServiceAccountType, 'ServiceAccount', {
+  plural: 'service accounts',
+  counted: true,
+});
+
+const ServiceAccountConnectionFilter = builder.inputType('ServiceAccountConnectionFilter', {
+  description: 'Which service accounts to list; all conditions must hold.',
+  fields: (t) => ({
+    status: t.field({ type: ServiceAccountStatusEnum, description: 'Only accounts in this status, now.' }),
+    search: t.string({
+      description: 'Text found in the purpose, ignoring case; `%` and `_` are plain characters (1 to 200 characters).',
+    }),
+    createdBy: t.id({ description: 'Belonging to this user (who created it, or to whom it was transferred).' }),
+    role: t.field({ type: RoleEnum, description: 'Carrying this role.' }),
+  }),
+});
+
+const ServiceAccountOrderFieldEnum = builder.enumType('ServiceAccountOrderField', {
+  description: 'What to order service accounts by; ties are broken by id.',
+  values: {
+    CREATED_AT: { description: 'Creation time.' },
+    EXPIRES_AT: { description: 'Expiry time.' },
+    NAME: { description: 'The purpose (an account’s name), in the database’s text order.' },
+    LAST_USED_AT: { description: 'Last use; accounts never used come last in either direction.' },
+  } as const,
+});
+
+const ServiceAccountOrder = builder.inputType('ServiceAccountOrder', {
+  description: 'How to order service accounts.',
+  fields: (t) => ({
+    field: t.field({ type: ServiceAccountOrderFieldEnum, required: true, description: 'The field to order by.' }),
+    direction: t.field({ type: OrderDirectionEnum, defaultValue: 'ASC', description: 'The direction.' }),
+  }),
+});
+
 builder.queryFields((t) => ({
+  serviceAccountsConnection: t.field({
+    type: ServiceAccountConnection,
+    description: `Service accounts, a page at a time (Relay cursor connection): \`first\` (0 to ${adminPageLimits.maxSize}, default ${adminPageLimits.defaultSize}) after the cursor \`after\`; default newest first. A cursor works only with the ordering it came from (BAD_USER_INPUT otherwise). Signed-in administrators only.`,
+    authScopes: manageServiceAccounts,
+    args: {
+      first: t.arg.int({
+        description: `How many (0 to ${adminPageLimits.maxSize}, default ${adminPageLimits.defaultSize}).`,
+      }),
+      after: t.arg.string({ description: 'Cursor to start after (an edge’s cursor or pageInfo.endCursor).' }),
+      filter: t.arg({ type: ServiceAccountConnectionFilter, description: 'Which accounts.' }),
+      orderBy: t.arg({ type: ServiceAccountOrder, description: 'Order; default CREATED_AT DESC.' }),
+    },
+    resolve: (_root, args, ctx, info) => serviceAccountsConnection(ctx, args, nodesQuery(ctx, info, 'ServiceAccount')),
+  }),
   serviceAccounts: t.prismaField({
     type: ['ServiceAccount'],
     description: 'Service accounts, newest first. Signed-in administrators only.',
+    deprecationReason: 'Use serviceAccountsConnection; removed in the next release.',
     authScopes: manageServiceAccounts,
     args: { filter: t.arg({ type: ServiceAccountFilter, description: 'Which accounts.' }) },
     resolve: (query, _root, { filter }, ctx) => accounts.listServiceAccounts(ctx, filter, query),

@@ -1,9 +1,12 @@
 import { grantableRoles, maySeePersonalData } from '../access/policy.ts';
 import type { RequestContext } from '../context.ts';
+import { adminPageLimits } from '../db/keyset.ts';
 import { Role } from '../db/types.ts';
 import * as authority from '../users/authority.ts';
+import { usersConnection } from '../users/list.ts';
 import * as users from '../users/service.ts';
 import { builder, RoleEnum } from './builder.ts';
+import { connectionOf, nodesQuery, OrderDirectionEnum } from './pagination.ts';
 
 const privateNote = 'Personal data: null unless the caller is an administrator or this user.';
 /** Whether the caller may see this user's personal data (the rule is the access policy's). */
@@ -86,6 +89,40 @@ const ViewerType = builder.objectRef<Viewer>('Viewer').implement({
 
 const manageUsers = { can: 'manageUsers' } as const;
 
+const UserConnection = connectionOf(UserType, 'User', { plural: 'users', counted: true });
+
+const UserConnectionFilter = builder.inputType('UserConnectionFilter', {
+  description: 'Which users to list; all conditions must hold.',
+  fields: (t) => ({
+    search: t.string({
+      description:
+        'Text found in the user name, display name or (for callers who may see personal data) email, ignoring case; `%` and `_` are plain characters (1 to 200 characters).',
+    }),
+    role: t.field({
+      type: RoleEnum,
+      description: 'Holding this role (personal data: FORBIDDEN to those who may not see it).',
+    }),
+    active: t.boolean({ description: 'Active or not (personal data: FORBIDDEN to those who may not see it).' }),
+  }),
+});
+
+const UserOrderFieldEnum = builder.enumType('UserOrderField', {
+  description: 'What to order users by; ties are broken by id.',
+  values: {
+    USER_NAME: { description: 'User name, ignoring case.' },
+    CREATED_AT: { description: 'Creation time.' },
+    LAST_LOGIN_AT: { description: 'Last login; users who never signed in come last in either direction.' },
+  } as const,
+});
+
+const UserOrder = builder.inputType('UserOrder', {
+  description: 'How to order users.',
+  fields: (t) => ({
+    field: t.field({ type: UserOrderFieldEnum, required: true, description: 'The field to order by.' }),
+    direction: t.field({ type: OrderDirectionEnum, defaultValue: 'ASC', description: 'The direction.' }),
+  }),
+});
+
 builder.queryFields((t) => ({
   me: t.withAuth({ loggedIn: true }).field({
     type: ViewerType,
@@ -100,9 +137,24 @@ builder.queryFields((t) => ({
       serviceAccountMaxDays: config.serviceAccounts.maxDays,
     }),
   }),
+  usersConnection: t.field({
+    type: UserConnection,
+    description: `Users, a page at a time (Relay cursor connection): \`first\` (0 to ${adminPageLimits.maxSize}, default ${adminPageLimits.defaultSize}) after the cursor \`after\`; default by user name. A cursor works only with the ordering it came from (BAD_USER_INPUT otherwise). Signed-in administrators only.`,
+    authScopes: manageUsers,
+    args: {
+      first: t.arg.int({
+        description: `How many (0 to ${adminPageLimits.maxSize}, default ${adminPageLimits.defaultSize}).`,
+      }),
+      after: t.arg.string({ description: 'Cursor to start after (an edge’s cursor or pageInfo.endCursor).' }),
+      filter: t.arg({ type: UserConnectionFilter, description: 'Which users.' }),
+      orderBy: t.arg({ type: UserOrder, description: 'Order; default USER_NAME ASC.' }),
+    },
+    resolve: (_root, args, ctx, info) => usersConnection(ctx, args, nodesQuery(ctx, info, 'User')),
+  }),
   users: t.prismaField({
     type: ['User'],
     description: 'Every user, oldest first. Signed-in administrators only.',
+    deprecationReason: 'Use usersConnection; removed in the next release.',
     authScopes: manageUsers,
     resolve: (query, _root, _args, ctx) => users.listUsers(ctx, query),
   }),

@@ -7,6 +7,7 @@ import { recordAudit } from '../audit/writer.ts';
 import { announceTokenChange } from '../auth/change-feed.ts';
 import type { ServiceContext } from '../context.ts';
 import { isUniqueViolation } from '../db/errors.ts';
+import { transact } from '../db/transaction.ts';
 import type { Prisma } from '../db/types.ts';
 import { Role } from '../db/types.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
@@ -74,7 +75,7 @@ export async function createServiceAccount(ctx: ServiceContext, input: unknown, 
   const data = parseInput(createInput(ctx.config.serviceAccounts.maxDays), input, 'input');
   const roles = [...new Set(data.roles ?? [Role.AUDITOR])].sort();
   authorizeGrant(admin, roles);
-  const { token, account } = await ctx.db.$transaction(async (tx) => {
+  const { token, account } = await transact(ctx, async (tx) => {
     const issued = await issue(
       ctx,
       admin,
@@ -114,7 +115,7 @@ export async function revokeServiceAccount(ctx: ServiceContext, id: unknown, que
   const admin = await authorizeNow(ctx, 'manageServiceAccounts');
   const account = await findAccount(ctx, id);
   if (account.revokedAt) throw new ConflictError(`Service account ${account.id} is already revoked`);
-  const revoked = await ctx.db.$transaction(async (tx) => {
+  const revoked = await transact(ctx, async (tx) => {
     const now = ctx.auth.now();
     // Only one of two revocations at once wins; the other is told it came second.
     const { count } = await tx.serviceAccount.updateMany({
@@ -159,7 +160,7 @@ export async function rotateServiceAccount(
   authorizeGrant(admin, roles);
   let rotated: Awaited<ReturnType<typeof issue>>;
   try {
-    rotated = await ctx.db.$transaction(async (tx) => {
+    rotated = await transact(ctx, async (tx) => {
       const now = ctx.auth.now();
       // Two rotations of one account at once: the first revokes it, the second finds it revoked.
       const { count } = await tx.serviceAccount.updateMany({

@@ -4,6 +4,7 @@ import type { Principal } from '../access/principal.ts';
 import { recordAudit } from '../audit/writer.ts';
 import { announceTokenChange } from '../auth/change-feed.ts';
 import type { ServiceContext } from '../context.ts';
+import { transact } from '../db/transaction.ts';
 import type { Role } from '../db/types.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
 import { parseUserId } from '../users/input.ts';
@@ -93,7 +94,7 @@ export async function transferServiceAccount(
       `Not authorized: ${target.userName} must be an active administrator who holds the account’s roles (${carried.join(', ')})`,
     );
   }
-  const moved = await ctx.db.$transaction(async (tx) => {
+  const moved = await transact(ctx, async (tx) => {
     const updated = await tx.serviceAccount.update({
       ...(query as object),
       where: { id: account.id },

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { recordAudit, writeAudit } from '../audit/writer.ts';
 import { decoyHash, verifyPassword } from '../auth/password.ts';
 import type { ServiceContext } from '../context.ts';
+import { transact } from '../db/transaction.ts';
 import type { Role } from '../db/types.ts';
 import { RateLimitedError, UnauthenticatedError } from '../errors.ts';
 import { parseInput, string } from '../validation.ts';
@@ -32,7 +33,7 @@ export async function login(ctx: ServiceContext, input: unknown): Promise<LoginR
   const { userName, password } = parseInput(credentials, input);
   const userKey = userName.toLowerCase();
   const { throttle } = ctx.auth;
-  const decision = throttle.check(userKey, ctx.clientIp);
+  const decision = await throttle.check(userKey, ctx.clientIp);
   if ('refuseForSeconds' in decision) {
     ctx.auth.onFailure('login_throttled');
     await recordAudit(ctx, { action: 'auth.login.throttled', details: { userName } });
@@ -43,7 +44,7 @@ export async function login(ctx: ServiceContext, input: unknown): Promise<LoginR
   const user = await ctx.db.user.findUnique({ where: { userNameKey: userKey }, include: { roles: true } });
   const passwordOk = await verifyPassword(password, user?.passwordHash ?? (await decoyHash));
   if (!user || !passwordOk || !user.active) {
-    throttle.recordFailure(userKey, ctx.clientIp);
+    await throttle.recordFailure(userKey, ctx.clientIp);
     const reason = !user ? 'unknown_user' : !passwordOk ? 'wrong_password' : 'inactive_user';
     ctx.log.info({ reason }, 'login failed');
     ctx.auth.onFailure(`login_${reason}`);
@@ -55,7 +56,7 @@ export async function login(ctx: ServiceContext, input: unknown): Promise<LoginR
     });
     throw new UnauthenticatedError(invalidCredentials);
   }
-  throttle.recordSuccess(userKey, ctx.clientIp);
+  await throttle.recordSuccess(userKey, ctx.clientIp);
 
   const now = ctx.auth.now();
   const roles = user.roles.map((r) => r.role).sort();
@@ -67,9 +68,9 @@ export async function login(ctx: ServiceContext, input: unknown): Promise<LoginR
     expiresAt: new Date(now.getTime() + ctx.auth.sessionTimeoutMs),
   });
   // The token is answered only once its session, and the event, are stored.
-  await ctx.db.$transaction([
-    ctx.db.user.update({ where: { id: user.id }, data: { lastLoginAt: now } }),
-    ctx.db.session.create({
+  await transact(ctx, async (tx) => {
+    await tx.user.update({ where: { id: user.id }, data: { lastLoginAt: now } });
+    await tx.session.create({
       data: {
         id: signed.tokenId,
         userId: user.id,
@@ -78,8 +79,8 @@ export async function login(ctx: ServiceContext, input: unknown): Promise<LoginR
         clientIp: ctx.clientIp,
         userAgent: ctx.request?.headers.get('user-agent')?.slice(0, 300) ?? null,
       },
-    }),
-    writeAudit(ctx.db, {
+    });
+    await writeAudit(tx, {
       action: 'auth.login.succeeded',
       actor: { type: 'USER', userId: user.id, label: user.userName },
       targetType: 'User',
@@ -87,7 +88,7 @@ export async function login(ctx: ServiceContext, input: unknown): Promise<LoginR
       details: { tokenId: signed.tokenId, roles, expiresAt: signed.expiresAt.toISOString() },
       clientIp: ctx.clientIp,
       requestId: ctx.requestId,
-    }),
-  ]);
+    });
+  });
   return { token: signed.token, expiresAt: signed.expiresAt, user: { id: user.id, userName: user.userName }, roles };
 }

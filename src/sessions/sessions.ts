@@ -2,6 +2,7 @@ import { authorize, authorizeSessionsOf } from '../access/policy.ts';
 import { recordAudit } from '../audit/writer.ts';
 import { announceTokenChange } from '../auth/change-feed.ts';
 import type { ServiceContext } from '../context.ts';
+import { transact } from '../db/transaction.ts';
 import type { Prisma } from '../db/types.ts';
 import { ForbiddenError, NotFoundError } from '../errors.ts';
 import { parseUserId } from '../users/input.ts';
@@ -100,7 +101,7 @@ export async function endSessionsIn(
 export async function logout(ctx: ServiceContext): Promise<void> {
   const principal = authorize(ctx.principal, 'ownSessions');
   const now = ctx.auth.now();
-  const ended = await ctx.db.$transaction(async (tx) => {
+  const ended = await transact(ctx, async (tx) => {
     // A token from before sessions were stored has no row yet: one is made, ended.
     await tx.session.upsert({
       where: { id: principal.tokenId },
@@ -124,7 +125,7 @@ export async function revokeSession(ctx: ServiceContext, id: unknown): Promise<S
     if (error instanceof ForbiddenError) throw new NotFoundError('Session not found');
     throw error;
   }
-  const ended = await ctx.db.$transaction((tx) => endSessionsIn(ctx, tx, { id: session.id }, 'revoked'));
+  const ended = await transact(ctx, (tx) => endSessionsIn(ctx, tx, { id: session.id }, 'revoked'));
   ctx.auth.revocations.endSessions(ended);
   return sessionView(session, ctx);
 }
@@ -133,7 +134,7 @@ export async function revokeSession(ctx: ServiceContext, id: unknown): Promise<S
 export async function revokeUserSessions(ctx: ServiceContext, userId: unknown): Promise<number> {
   authorize(ctx.principal, 'manageUsers');
   const id = parseUserId(userId, 'userId');
-  const ended = await ctx.db.$transaction((tx) => endSessionsIn(ctx, tx, { userId: id }, 'revoked'));
+  const ended = await transact(ctx, (tx) => endSessionsIn(ctx, tx, { userId: id }, 'revoked'));
   ctx.auth.revocations.endSessions(ended);
   return ended.length;
 }

@@ -4,6 +4,7 @@ import { recordAudit } from '../audit/writer.ts';
 import { announceTokenChange } from '../auth/change-feed.ts';
 import { hashPassword, verifyPassword } from '../auth/password.ts';
 import type { ServiceContext } from '../context.ts';
+import { transact } from '../db/transaction.ts';
 import { Role } from '../db/types.ts';
 import { BadUserInputError, NotFoundError } from '../errors.ts';
 import { suspendAccountsIn } from '../service-accounts/suspension.ts';
@@ -99,7 +100,7 @@ export async function resetUserPassword(ctx: ServiceContext, id: unknown, newPas
   await authorizeNow(ctx, 'manageUsers');
   const user = await findUser(ctx, id);
   const hash = await hashPassword(parseNewPassword(newPassword));
-  const { row, ended } = await ctx.db.$transaction(async (tx) => {
+  const { row, ended } = await transact(ctx, async (tx) => {
     const updated = await tx.user.update({
       ...(query as object),
       where: { id: user.id },
@@ -131,7 +132,7 @@ export async function changePassword(ctx: ServiceContext, input: { currentPasswo
   }
   if (current === next) throw new BadUserInputError('newPassword: must differ from the current one', 'newPassword');
   const hash = await hashPassword(next);
-  const sessions = await ctx.db.$transaction(async (tx) => {
+  const sessions = await transact(ctx, async (tx) => {
     await tx.user.update({ where: { id: user.id }, data: { passwordHash: hash } });
     await recordAudit(ctx, { action: 'user.password_changed', targetType: 'User', targetId: user.id }, tx);
     return endSessionsIn(ctx, tx, { userId: user.id, id: { not: principal.tokenId } }, 'password_changed');

@@ -5,6 +5,7 @@ import { announceTokenChange } from '../auth/change-feed.ts';
 import { hashPassword } from '../auth/password.ts';
 import type { ServiceContext } from '../context.ts';
 import { isUniqueViolation } from '../db/errors.ts';
+import { transact } from '../db/transaction.ts';
 import { type Prisma, Role } from '../db/types.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { parseInput } from '../validation.ts';
@@ -41,7 +42,8 @@ export async function keepingAnAdministrator<T>(
   ctx: ServiceContext,
   change: (tx: ServiceContext['db']) => Promise<T>,
 ): Promise<T> {
-  return ctx.db.$transaction(
+  return transact(
+    ctx,
     async (tx) => {
       const result = await change(tx as ServiceContext['db']);
       const admins = await tx.user.count({ where: { active: true, roles: { some: { role: Role.ADMINISTRATOR } } } });
@@ -58,7 +60,7 @@ export async function createUser(ctx: ServiceContext, input: unknown, query: Use
   const granted = [...new Set(data.roles ?? [Role.AUDITOR])];
   try {
     const passwordHash = await hashPassword(data.password);
-    return await ctx.db.$transaction(async (tx) => {
+    return await transact(ctx, async (tx) => {
       const user = await tx.user.create({
         ...(query as object),
         data: {
@@ -96,7 +98,7 @@ export async function updateUser(ctx: ServiceContext, id: unknown, input: unknow
     ...(data.email !== undefined ? { email: data.email } : {}),
     ...(data.displayName !== undefined ? { displayName: data.displayName } : {}),
   };
-  return ctx.db.$transaction(async (tx) => {
+  return transact(ctx, async (tx) => {
     const updated = await tx.user.update({ ...(query as object), where: { id: user.id }, data: changes });
     await recordAudit(
       ctx,
@@ -111,7 +113,7 @@ export async function updateUser(ctx: ServiceContext, id: unknown, input: unknow
 export async function activateUser(ctx: ServiceContext, id: unknown, query: UserQuery = {}) {
   await authorizeNow(ctx, 'manageUsers');
   const user = await findUser(ctx, id);
-  const updated = await ctx.db.$transaction(async (tx) => {
+  const updated = await transact(ctx, async (tx) => {
     const row = await tx.user.update({ ...(query as object), where: { id: user.id }, data: { active: true } });
     await announceTokenChange(tx, ctx.config.provider);
     await recordAudit(ctx, { action: 'user.activated', targetType: 'User', targetId: user.id }, tx);

@@ -54,6 +54,7 @@ const scripts = [
   { name: 'db:migration', file: 'prisma/migration.ts' },
   { name: 'db:generate', file: 'prisma/generate.ts' },
   { name: 'codegen', file: 'codegen.ts' },
+  { name: 'build', file: 'scripts/build.ts' },
 ];
 
 /** Files of the repository that some script writes. */

@@ -30,10 +30,10 @@ describe('storage faults are told apart (src/db/errors.ts, toAppError)', () => {
     expect(answer.headers['Retry-After']).toMatch(/^\d+$/);
   });
 
-  it('a statement timeout is not a lock wait, and a driver error is read from its own code', () => {
+  it('a statement timeout is not a lock wait but a deadline (nothing saved), and a driver error is read from its own code', () => {
     expect(
       toAppError(prismaError('P2010', '57014', 'canceling statement due to statement timeout'), 'r', silent).code,
-    ).toBe('INTERNAL_SERVER_ERROR');
+    ).toBe('REQUEST_TIMEOUT');
     const driver = Object.assign(new Error('attempt to write a readonly database'), { code: 'SQLITE_READONLY' });
     expect(toAppError(driver, 'r', silent).code).toBe('STORAGE_READ_ONLY');
   });

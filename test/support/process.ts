@@ -70,6 +70,20 @@ function parseLogLines(out: string): LogLine[] {
   return lines;
 }
 
+/** What runs the server: node's arguments, and the working directory (this one by default). */
+export interface ServerCommand {
+  args: string[];
+  cwd?: string;
+}
+
+/**
+ * The TypeScript sources through the tsx loader, as the tests run them; with TEST_SERVER=dist,
+ * the build as `npm start` runs it (`npm run build` first), so that every process test can run
+ * against the compiled server.
+ */
+const compiled = process.env.TEST_SERVER === 'dist';
+const sourceServer: ServerCommand = { args: compiled ? ['dist/src/main.js'] : ['--import', 'tsx', 'src/main.ts'] };
+
 /** How a start ended: listening (with the port), or exited first (with the code). */
 type Outcome = { listening: number } | { exitCode: number | null };
 
@@ -80,7 +94,7 @@ interface Launched {
 }
 
 /**
- * Spawns `node --import tsx src/main.ts` (node itself, not the tsx CLI, so
+ * Spawns `node --import tsx src/main.ts` (or `command`; node itself, not the tsx CLI, so
  * that signals reach the server and its exit code is the one we see) with a
  * minimal environment: PATH, CI as given, PORT 0, LOG_LEVEL info, no drain
  * (SHUTDOWN_DRAIN_MS 0) and a key
@@ -91,15 +105,18 @@ async function launch(
   timeoutMs: number,
   keepOutput: boolean,
   user?: { uid: number; gid: number },
+  command: ServerCommand = sourceServer,
 ): Promise<Launched> {
   const quiet = quietLevels.has(env.LOG_LEVEL ?? 'info');
   const keyDir = env.JWT_KEY_FILE ? undefined : mkdtempSync(join(tmpdir(), 'grc-proc-'));
   const port = env.PORT ?? (quiet ? String(await freePort()) : '0');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, command.args, {
+    cwd: command.cwd,
     env: {
       PATH: process.env.PATH ?? '',
       ...(process.env.CI === undefined ? {} : { CI: process.env.CI }),
       LOG_LEVEL: 'info',
+      ...(compiled ? { NODE_ENV: 'production' } : {}),
       // Stopping waits for no drain unless a test asks for one (test/main-drain.process.test.ts).
       SHUTDOWN_DRAIN_MS: '0',
       ...(keyDir ? { JWT_KEY_FILE: join(keyDir, 'jwt-keys.json') } : {}),
@@ -185,20 +202,22 @@ async function launch(
 }
 
 /**
- * Runs the server the way `npm start` does and resolves once it listens;
+ * Runs the server (its sources through tsx, unless `command` says otherwise) and resolves once it listens;
  * rejects with its output when it exits first or takes longer than `timeoutMs`.
  * The port is read from the `listening` log line (PORT 0 by default); callers
  * that quiet the log below info get a free port chosen in advance instead.
  * `keepOutput: false` caps the kept stdout (for load tests). `user` runs it as
  * another user (root only; give it a JWT_KEY_FILE that user may read).
+ * `command` runs something else than the sources through tsx (the build).
  */
 export async function startServerProcess(
   env: Record<string, string>,
   timeoutMs = 30_000,
   keepOutput = true,
   user?: { uid: number; gid: number },
+  command?: ServerCommand,
 ): Promise<ServerProcess> {
-  const { server, outcome } = await launch(env, timeoutMs, keepOutput, user);
+  const { server, outcome } = await launch(env, timeoutMs, keepOutput, user, command);
   const result = await outcome;
   if ('exitCode' in result) {
     throw new Error(`the server exited with ${result.exitCode}:\n${server.stdout()}\n${server.stderr()}`);

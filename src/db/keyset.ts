@@ -1,0 +1,240 @@
+import { BadUserInputError } from '../errors.ts';
+
+/**
+ * The keyset (cursor) engine every Relay connection pages with: issues,
+ * service accounts, users, audit events. A cursor holds the order value
+ * and id of an edge, and the next page starts with a range condition on
+ * the (order column, id) index, so the thousandth page costs what the first
+ * does. Ordering is the chosen column (nulls last in either direction),
+ * then id ascending as tie-breaker (reversed when scanning backwards).
+ */
+
+/** What an order column holds, and so what a cursor's value must be. */
+export type KeyKind = 'integer' | 'date' | 'text';
+
+/** One ordering of one list. */
+export interface Ordering {
+  /** Names the list and ordering in the cursor (`CREATED_AT:DESC`); a cursor made for another is refused. */
+  key: string;
+  /** The Prisma field ordered by; `id` orders by id alone. */
+  column: string;
+  kind: KeyKind;
+  nullable: boolean;
+  desc: boolean;
+  /** Longest value a text column holds (bounds the cursor's length). */
+  maxLength?: number;
+}
+
+/** The type of a list's id: autoincrement integers, or UUIDs (users). */
+export type IdKind = 'integer' | 'uuid';
+
+export interface Cursor {
+  /** The ordering's key; a cursor from another ordering is refused. */
+  o: string;
+  /** The order column's value (ISO date, number or text), null for a null value. */
+  v: string | number | null;
+  id: number | string;
+}
+
+export function encodeCursor(key: string, value: unknown, id: number | string): string {
+  const v = value instanceof Date ? value.toISOString() : (value as number | string | null);
+  return Buffer.from(JSON.stringify({ o: key, v, id } satisfies Cursor)).toString('base64url');
+}
+
+const int32 = (value: unknown) => Number.isSafeInteger(value) && Math.abs(value as number) <= 2_147_483_647;
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function fitsId(id: unknown, kind: IdKind): boolean {
+  if (kind === 'uuid') return typeof id === 'string' && uuid.test(id);
+  return int32(id) && (id as number) > 0;
+}
+
+/** Whether a cursor's value is of the type its ordering's column holds (a crafted one may not be). */
+function fitsOrdering(value: unknown, ordering: Ordering): boolean {
+  if (value === null) return ordering.nullable;
+  if (ordering.kind === 'integer') return int32(value);
+  if (ordering.kind === 'text') return typeof value === 'string' && value.length <= (ordering.maxLength ?? 200);
+  if (typeof value !== 'string' || value.length > 40) return false;
+  const time = Date.parse(value);
+  return Number.isFinite(time) && new Date(time).getUTCFullYear() >= 1 && new Date(time).getUTCFullYear() <= 9999;
+}
+
+/** Longest cursor text an ordering can make: JSON of the value (at most 6 bytes a character), in base64. */
+function maxCursorLength(ordering: Ordering): number {
+  return ordering.kind === 'text' ? 200 + Math.ceil(((ordering.maxLength ?? 200) * 6 * 4) / 3) : 200;
+}
+
+export function decodeCursor(text: string, ordering: Ordering, idKind: IdKind, field: string): Cursor {
+  let cursor: Cursor | undefined;
+  try {
+    if (text.length <= maxCursorLength(ordering)) {
+      cursor = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Cursor;
+    }
+  } catch {
+    // falls through to the error below
+  }
+  const valid =
+    cursor !== null &&
+    typeof cursor === 'object' &&
+    cursor.o === ordering.key &&
+    fitsId(cursor.id, idKind) &&
+    (ordering.column === 'id' ? fitsId(cursor.v, idKind) : fitsOrdering(cursor.v, ordering));
+  if (!valid || !cursor) throw new BadUserInputError(`${field}: not a cursor of this list and ordering`, field);
+  return cursor;
+}
+
+/** A Prisma `where` and `orderBy` of one model, as plain objects (each caller's model types them). */
+export interface ScanPart {
+  where: Record<string, unknown>;
+  orderBy: Record<string, 'asc' | 'desc'>[];
+}
+
+/**
+ * The rows after (forward) or before (backward) the cursor, as a sequence
+ * of queries that are each a plain range of an index on (column, id): the
+ * rest of the cursor's own value (by id), then the values beyond it, then
+ * the nulls, which come last in the order. A single query with an OR
+ * across these would make the database scan from the start of the column's
+ * value (slow on a column with few values, like severity).
+ */
+export function scanParts(ordering: Ordering, forward: boolean, cursor: Cursor | null): ScanPart[] {
+  const { column, nullable, desc } = ordering;
+  const scanDesc = desc !== !forward;
+  const dir = (d: boolean) => (d ? ('desc' as const) : ('asc' as const));
+  if (column === 'id') {
+    return [
+      {
+        where: cursor ? { id: scanDesc ? { lt: cursor.id } : { gt: cursor.id } } : {},
+        orderBy: [{ id: dir(scanDesc) }],
+      },
+    ];
+  }
+  // Ties on the column are broken by id ascending; scanning backwards reverses it.
+  const byId = [{ id: dir(!forward) }];
+  const byColumn = [{ [column]: dir(scanDesc) }, { id: dir(!forward) }];
+  const nonNull: ScanPart = { where: nullable ? { [column]: { not: null } } : {}, orderBy: byColumn };
+  const nulls: ScanPart = { where: { [column]: null }, orderBy: byId };
+  const idBeyond = (id: number | string) => ({ id: forward ? { gt: id } : { lt: id } });
+
+  if (!cursor) {
+    if (!nullable) return [nonNull];
+    return forward ? [nonNull, nulls] : [nulls, nonNull];
+  }
+  if (cursor.v === null) {
+    const restOfNulls = { where: { [column]: null, ...idBeyond(cursor.id) }, orderBy: byId };
+    return forward ? [restOfNulls] : [restOfNulls, nonNull];
+  }
+  const value = ordering.kind === 'date' ? new Date(cursor.v as string) : cursor.v;
+  const sameValue = { where: { [column]: value, ...idBeyond(cursor.id) }, orderBy: byId };
+  const beyond = { where: { [column]: scanDesc ? { lt: value } : { gt: value } }, orderBy: byColumn };
+  return forward && nullable ? [sameValue, beyond, nulls] : [sameValue, beyond];
+}
+
+/** The paging arguments of a connection; `last`/`before` only where the list pages backwards. */
+export interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}
+
+/** A page size when none is given, and the largest one a caller may ask for. */
+export interface PageLimits {
+  defaultSize: number;
+  maxSize: number;
+}
+
+/** The page limits of the administration lists (service accounts, users, audit events). */
+export const adminPageLimits: PageLimits = { defaultSize: 50, maxSize: 500 };
+
+export interface PageInfo {
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  startCursor: string | null;
+  endCursor: string | null;
+}
+
+export interface Page<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: PageInfo;
+  /** Counts every row the filter matches; only called when asked for. */
+  totalCount: () => Promise<number>;
+}
+
+/** Checks `first`/`last` against the limits; answers the page size and direction. */
+export function pageSize(args: PageArgs, limits: PageLimits): { size: number; forward: boolean } {
+  const { first, last } = args;
+  if (first != null && last != null) throw new BadUserInputError('first and last cannot be used together', 'last');
+  for (const [name, value] of [
+    ['first', first],
+    ['last', last],
+  ] as const) {
+    if (value != null && (!Number.isInteger(value) || value < 0 || value > limits.maxSize)) {
+      throw new BadUserInputError(`${name}: must be an integer from 0 to ${limits.maxSize}`, name);
+    }
+  }
+  const forward = last == null;
+  return { size: (forward ? first : last) ?? limits.defaultSize, forward };
+}
+
+/**
+ * Reads one page of a list: `read` runs one scan part (the caller adds its
+ * filter and selection), at most `take` rows. Bad `first`/`last` or a
+ * cursor of another ordering answer BAD_USER_INPUT before any read.
+ */
+export async function keysetPage<T extends object>(
+  args: PageArgs,
+  spec: {
+    ordering: Ordering;
+    idKind: IdKind;
+    limits: PageLimits;
+    read: (part: ScanPart, take: number) => Promise<T[]>;
+    count: () => Promise<number>;
+    /** Runs once the arguments are checked, before any read (the filter's look-ups). */
+    prepare?: () => Promise<void>;
+  },
+): Promise<Page<T>> {
+  const { size, forward } = pageSize(args, spec.limits);
+  const cursorText = forward ? args.after : args.before;
+  const cursor = cursorText ? decodeCursor(cursorText, spec.ordering, spec.idKind, forward ? 'after' : 'before') : null;
+  await spec.prepare?.();
+  return readPage(spec.ordering, size, forward, cursor, spec.read, spec.count);
+}
+
+/**
+ * The page itself, once its arguments are checked (callers that must check
+ * more, such as their filter, before reading call `pageSize` and
+ * `decodeCursor` first).
+ */
+export async function readPage<T extends object>(
+  ordering: Ordering,
+  size: number,
+  forward: boolean,
+  cursor: Cursor | null,
+  read: (part: ScanPart, take: number) => Promise<T[]>,
+  count: () => Promise<number>,
+): Promise<Page<T>> {
+  const rows: T[] = [];
+  // Each part is one index range in scan order; later parts only fill what is left of the page.
+  for (const part of scanParts(ordering, forward, cursor)) {
+    if (rows.length > size) break;
+    rows.push(...(await read(part, size + 1 - rows.length)));
+  }
+  const more = rows.length > size;
+  const page = rows.slice(0, size);
+  if (!forward) page.reverse();
+  const edges = page.map((node) => {
+    const row = node as Record<string, unknown>;
+    return { cursor: encodeCursor(ordering.key, row[ordering.column], row.id as number | string), node };
+  });
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: forward ? more : cursor !== null,
+      hasPreviousPage: forward ? cursor !== null : more,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+    totalCount: count,
+  };
+}
