@@ -125,8 +125,14 @@ export function AccountsList({ params }) {
         .then(pages.mark),
     [settledSearch, status, role, settledOwner, sort, pages.after],
   );
-  const empty =
-    settledSearch || role || settledOwner ? 'No service accounts match.' : statuses.find(([v]) => v === status)?.[2];
+  const candidates = page?.ownerCandidates;
+  const empty = candidates
+    ? candidates.length === 0
+      ? `No user’s name holds “${settledOwner.trim()}”.`
+      : `“${settledOwner.trim()}” is in several users’ names (${candidates.join(', ')}): type one of them whole.`
+    : settledSearch || role || settledOwner
+      ? 'No service accounts match.'
+      : statuses.find(([v]) => v === status)?.[2];
   return html`<${Page}
     title="Service accounts"
     actions=${html`<a class="button" href="#/service-accounts/new">Create service account</a>`}
@@ -134,7 +140,7 @@ export function AccountsList({ params }) {
     <form class="filters" role="search" aria-label="Service accounts" onSubmit=${(e) => e.preventDefault()}>
       <div class="field grow">
         <label for="sa-search">Search</label>
-        <input id="sa-search" type="search" value=${search} placeholder="Purpose or token id" onInput=${(e) => setSearch(e.currentTarget.value)} />
+        <input id="sa-search" type="search" value=${search} placeholder="Purpose, or a whole token id" onInput=${(e) => setSearch(e.currentTarget.value)} />
       </div>
       <div class="field">
         <label for="sa-status">Status</label>

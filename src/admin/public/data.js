@@ -1,219 +1,193 @@
-// Every GraphQL document the console sends, and the one place that knows the API's shape.
-// Screens call these functions only. The three lists answer pages shaped like Relay
-// connections ({ nodes, pageInfo: { hasNextPage, endCursor }, totalCount }) with the
-// connections' arguments; until `serviceAccountsConnection`, `usersConnection` and
-// `auditEventsConnection` exist, the first two page the old full lists here, in the browser.
+// The one place that knows the API's shape: screens call these functions only. Each sends one
+// of the console's named operations (src/admin/operations/*.graphql, by name through api.js),
+// so every request is a trusted document. The three lists are the API's connections: search,
+// filters, ordering and paging happen on the server, a page at a time.
 
 import { ApiError, graphql } from './api.js';
 
 export const PAGE_SIZE = 25;
 
-const viewerFields = 'userName roles kind grantableRoles serviceAccountMaxDays';
-const accountFields = `id tokenId purpose roles status suspendedReason suspendedAt createdAt expiresAt expiresInDays
-  lastUsedAt lastClientAddress useCount createdBy { id userName } revokedAt revokedBy { userName }
-  rotatedFrom { id purpose } rotatedTo { id purpose status }`;
-const userFields = 'id userName displayName email active roles createdAt lastLoginAt';
-const sessionFields = 'id createdAt lastSeenAt expiresAt clientAddress userAgent current';
-const auditFields = 'id at action actorType actorLabel targetType targetId clientAddress details';
+/** The connections' page, as the screens read it: { nodes, pageInfo, totalCount }. */
+const pageOf = (connection) => ({
+  nodes: connection.nodes,
+  pageInfo: connection.pageInfo,
+  totalCount: connection.totalCount ?? null,
+});
+
+/** Text for a connection's `search` (1 to 200 characters), or null for none. */
+const searchText = (text) => (text?.trim() ? text.trim() : null);
+
+/** Only the conditions that are set: the filters take null, never empty text, as "any". */
+const set = (filter) => Object.fromEntries(Object.entries(filter).filter(([, v]) => v != null && v !== ''));
 
 // Sign-in and the caller.
 
 export async function login(userName, password) {
-  const data = await graphql(
-    'mutation Login($userName: String!, $password: String!) { login(userName: $userName, password: $password) { token } }',
-    { userName, password },
-  );
-  return data.login.token;
+  return (await graphql('ConsoleSignIn', { userName, password })).login.token;
 }
 export async function logout() {
-  await graphql('mutation Logout { logout }');
+  await graphql('ConsoleSignOut');
 }
 export async function viewer() {
-  return (await graphql(`query Viewer { me { ${viewerFields} } }`)).me;
+  return (await graphql('ConsoleMe')).me;
 }
-
-// Paging a whole list in the browser, with the connections' arguments and answer.
-
-const compare = (a, b) => (a == null ? (b == null ? 0 : 1) : b == null ? -1 : a < b ? -1 : a > b ? 1 : 0);
-function pageOf(all, { first = PAGE_SIZE, after = null, orderBy, keyOf }) {
-  const sorted = orderBy
-    ? [...all].sort((x, y) => {
-        const c = compare(keyOf(x, orderBy.field), keyOf(y, orderBy.field));
-        // Missing values (never used, never signed in) go last either way.
-        const missing = keyOf(x, orderBy.field) == null || keyOf(y, orderBy.field) == null;
-        return (orderBy.direction === 'DESC' && !missing ? -c : c) || compare(x.id, y.id);
-      })
-    : all;
-  const start = after ? Number(atob(after)) : 0;
-  const nodes = sorted.slice(start, start + first);
-  const end = start + nodes.length;
-  return {
-    nodes,
-    pageInfo: { hasNextPage: end < sorted.length, endCursor: nodes.length ? btoa(String(end)) : after },
-    totalCount: sorted.length,
-  };
+export async function changePassword(currentPassword, newPassword) {
+  await graphql('ConsoleChangePassword', { currentPassword, newPassword });
 }
-const contains = (text, search) => (text ?? '').toLowerCase().includes(search.trim().toLowerCase());
 
 // Service accounts.
 
-const accountKey = (a, field) =>
-  ({ CREATED_AT: a.createdAt, EXPIRES_AT: a.expiresAt, NAME: a.purpose.toLowerCase(), LAST_USED_AT: a.lastUsedAt })[
-    field
-  ];
+/** A token id as the server makes them (a UUID): what the search box may be given instead of a purpose. */
+const TOKEN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** filter: { status, search, createdBy, role }; orderBy: { field: CREATED_AT|EXPIRES_AT|NAME|LAST_USED_AT, direction }. */
-export async function serviceAccountsPage({ first, after, filter = {}, orderBy }) {
-  const data = await graphql(
-    `query ServiceAccounts($filter: ServiceAccountFilter) { serviceAccounts(filter: $filter) { ${accountFields} } }`,
-    { filter: filter.status ? { status: filter.status } : null },
-  );
-  const all = data.serviceAccounts.filter(
-    (a) =>
-      (!filter.search || contains(a.purpose, filter.search) || contains(a.tokenId, filter.search)) &&
-      (!filter.createdBy || contains(a.createdBy.userName, filter.createdBy)) &&
-      (!filter.role || a.roles.includes(filter.role)),
-  );
-  return pageOf(all, { first, after, orderBy, keyOf: accountKey });
+/**
+ * The user the Owner filter means: the user of exactly that name (any case), else the one user
+ * whose name holds the text. Answers { id } or { candidates } (none, or several to choose from).
+ */
+async function ownerOf(text) {
+  const { nodes } = (await graphql('ConsoleUserNames', { first: 20, search: text })).usersConnection;
+  const exact = nodes.find((u) => u.userName.toLowerCase() === text.toLowerCase());
+  if (exact) return { id: exact.id };
+  if (nodes.length === 1) return { id: nodes[0].id };
+  return { candidates: nodes.map((u) => u.userName) };
+}
+
+/**
+ * The account whose token id this is, within the filter, or null. The API searches purposes
+ * only, so a whole token id is looked for among the filtered accounts' token ids, 500 a request.
+ */
+async function accountByTokenId(tokenId, filter) {
+  let after = null;
+  for (;;) {
+    const { nodes, pageInfo } = (await graphql('ConsoleServiceAccountTokenIds', { first: 500, after, filter }))
+      .serviceAccountsConnection;
+    const found = nodes.find((a) => a.tokenId.toLowerCase() === tokenId.toLowerCase());
+    if (found) return serviceAccount(found.id);
+    if (!pageInfo.hasNextPage) return null;
+    after = pageInfo.endCursor;
+  }
+}
+
+const emptyPage = (extra = {}) => ({
+  nodes: [],
+  pageInfo: { hasNextPage: false, endCursor: null },
+  totalCount: 0,
+  ...extra,
+});
+
+/**
+ * A page of service accounts. filter: { search (purpose, or a whole token id), status, role,
+ * createdBy (a user name) }; orderBy: { field: CREATED_AT|EXPIRES_AT|NAME|LAST_USED_AT, direction }.
+ * When the owner's name matches several users and none exactly, the page is empty and says
+ * which (`ownerCandidates`).
+ */
+export async function serviceAccountsPage({ first = PAGE_SIZE, after = null, filter = {}, orderBy }) {
+  const where = set({ status: filter.status, role: filter.role });
+  const owner = searchText(filter.createdBy);
+  if (owner) {
+    const found = await ownerOf(owner);
+    if (!found.id) return emptyPage({ ownerCandidates: found.candidates });
+    where.createdBy = found.id;
+  }
+  const search = searchText(filter.search);
+  if (search && TOKEN_ID.test(search)) {
+    const account = await accountByTokenId(search, where);
+    if (account) return { nodes: [account], pageInfo: { hasNextPage: false, endCursor: null }, totalCount: 1 };
+  }
+  if (search) where.search = search;
+  const data = await graphql('ConsoleServiceAccounts', {
+    first,
+    after,
+    filter: where,
+    // Always with its direction: the API's default direction is ASC.
+    orderBy: { field: orderBy?.field ?? 'CREATED_AT', direction: orderBy?.direction ?? 'DESC' },
+  });
+  return pageOf(data.serviceAccountsConnection);
 }
 
 export async function serviceAccount(id) {
-  const data = await graphql(`query ServiceAccount($id: ID!) { serviceAccount(id: $id) { ${accountFields} } }`, {
-    id,
-  });
-  return data.serviceAccount;
+  return (await graphql('ConsoleServiceAccount', { id })).serviceAccount;
 }
-
 export async function createServiceAccount(input) {
-  const data = await graphql(
-    `mutation CreateServiceAccount($input: CreateServiceAccountInput!) { createServiceAccount(input: $input) { token serviceAccount { id purpose expiresAt } } }`,
-    { input },
-  );
-  return data.createServiceAccount;
+  return (await graphql('ConsoleCreateServiceAccount', { input })).createServiceAccount;
 }
 export async function rotateServiceAccount(id, durationDays) {
-  const data = await graphql(
-    'mutation RotateServiceAccount($id: ID!, $durationDays: Int!) { rotateServiceAccount(id: $id, durationDays: $durationDays) { token serviceAccount { id purpose expiresAt } } }',
-    { id, durationDays },
-  );
-  return data.rotateServiceAccount;
+  return (await graphql('ConsoleRotateServiceAccount', { id, durationDays })).rotateServiceAccount;
 }
 export async function revokeServiceAccount(id) {
-  await graphql('mutation RevokeServiceAccount($id: ID!) { revokeServiceAccount(id: $id) { id } }', { id });
+  await graphql('ConsoleRevokeServiceAccount', { id });
 }
 export async function transferServiceAccount(id, toUserId) {
-  await graphql(
-    'mutation TransferServiceAccount($id: ID!, $toUserId: ID!) { transferServiceAccount(id: $id, toUserId: $toUserId) { id } }',
-    { id, toUserId },
-  );
+  await graphql('ConsoleTransferServiceAccount', { id, toUserId });
 }
 
 // Users.
 
-const userKey = (u, field) =>
-  ({ USER_NAME: u.userName.toLowerCase(), CREATED_AT: u.createdAt, LAST_LOGIN_AT: u.lastLoginAt })[field];
-
-/** filter: { search, role, active }; orderBy: { field: USER_NAME|CREATED_AT|LAST_LOGIN_AT, direction }. */
-export async function usersPage({ first, after, filter = {}, orderBy }) {
-  const data = await graphql(`query Users { users { ${userFields} } }`);
-  const all = data.users.filter(
-    (u) =>
-      (!filter.search ||
-        contains(u.userName, filter.search) ||
-        contains(u.displayName, filter.search) ||
-        contains(u.email, filter.search)) &&
-      (!filter.role || u.roles?.includes(filter.role)) &&
-      (filter.active == null || u.active === filter.active),
-  );
-  return pageOf(all, { first, after, orderBy, keyOf: userKey });
+/** A page of users. filter: { search, role, active }; orderBy: { field: USER_NAME|CREATED_AT|LAST_LOGIN_AT, direction }. */
+export async function usersPage({ first = PAGE_SIZE, after = null, filter = {}, orderBy }) {
+  const data = await graphql('ConsoleUsers', {
+    first,
+    after,
+    filter: set({ search: searchText(filter.search), role: filter.role, active: filter.active }),
+    orderBy: { field: orderBy?.field ?? 'USER_NAME', direction: orderBy?.direction ?? 'ASC' },
+  });
+  return pageOf(data.usersConnection);
 }
 
 export async function user(id) {
-  const data = await graphql(`query User($id: ID!) { user(id: $id) { ${userFields} } }`, { id });
+  const data = await graphql('ConsoleUser', { id });
   if (!data.user) throw new ApiError('There is no such user', 'NOT_FOUND');
   return data.user;
 }
 export async function createUser(input) {
-  const data = await graphql(`mutation CreateUser($input: CreateUserInput!) { createUser(input: $input) { id } }`, {
-    input,
-  });
-  return data.createUser;
+  return (await graphql('ConsoleCreateUser', { input })).createUser;
 }
 export async function setUserRoles(userId, roles) {
-  await graphql(
-    'mutation SetUserRoles($userId: ID!, $roles: [Role!]!) { setUserRoles(userId: $userId, roles: $roles) { id } }',
-    {
-      userId,
-      roles,
-    },
-  );
+  await graphql('ConsoleSetUserRoles', { userId, roles });
 }
 export async function setUserActive(id, active) {
-  await graphql(
-    active
-      ? 'mutation ActivateUser($id: ID!) { activateUser(id: $id) { id } }'
-      : 'mutation DeactivateUser($id: ID!) { deactivateUser(id: $id) { id } }',
-    { id },
-  );
+  await graphql(active ? 'ConsoleActivateUser' : 'ConsoleDeactivateUser', { id });
 }
 export async function resetUserPassword(id, newPassword) {
-  await graphql(
-    'mutation ResetUserPassword($id: ID!, $newPassword: String!) { resetUserPassword(id: $id, newPassword: $newPassword) { id } }',
-    { id, newPassword },
-  );
+  await graphql('ConsoleResetUserPassword', { id, newPassword });
 }
 
-/** Active administrators: who may take over a service account. */
+/** Active administrators, every page of them: who may take over a service account. */
 export async function administrators() {
-  const data = await graphql('query Administrators { users { id userName active roles } }');
-  return data.users.filter((u) => u.active && u.roles?.includes('ADMINISTRATOR'));
+  const all = [];
+  let after = null;
+  for (;;) {
+    const { nodes, pageInfo } = (await graphql('ConsoleAdministrators', { first: 100, after })).usersConnection;
+    all.push(...nodes);
+    if (!pageInfo.hasNextPage) return all;
+    after = pageInfo.endCursor;
+  }
 }
 
 // Sessions.
 
 export async function ownSessions() {
-  return (await graphql(`query Sessions { sessions { ${sessionFields} } }`)).sessions;
+  return (await graphql('ConsoleSessions')).sessions;
 }
 export async function userSessions(userId) {
-  const data = await graphql(
-    `query UserSessions($userId: ID!) { userSessions(userId: $userId) { ${sessionFields} } }`,
-    {
-      userId,
-    },
-  );
-  return data.userSessions;
+  return (await graphql('ConsoleUserSessions', { userId })).userSessions;
 }
 export async function revokeSession(id) {
-  await graphql('mutation RevokeSession($id: ID!) { revokeSession(id: $id) { id } }', { id });
+  await graphql('ConsoleRevokeSession', { id });
 }
 export async function revokeUserSessions(userId) {
-  const data = await graphql('mutation RevokeUserSessions($userId: ID!) { revokeUserSessions(userId: $userId) }', {
-    userId,
-  });
-  return data.revokeUserSessions;
-}
-export async function changePassword(currentPassword, newPassword) {
-  await graphql(
-    'mutation ChangePassword($currentPassword: String!, $newPassword: String!) { changePassword(currentPassword: $currentPassword, newPassword: $newPassword) }',
-    { currentPassword, newPassword },
-  );
+  return (await graphql('ConsoleRevokeUserSessions', { userId })).revokeUserSessions;
 }
 
 // Audit.
 
-/** filter: { actor, action, since, until, serviceAccountId }: a page of events, newest first. */
-export async function auditEventsPage({ first = PAGE_SIZE, after, filter = {} }) {
-  const clean = Object.fromEntries(Object.entries(filter).filter(([, v]) => v != null && v !== ''));
-  const data = await graphql(
-    `query AuditEvents($first: Int, $after: String, $filter: AuditEventFilter) { auditEvents(first: $first, after: $after, filter: $filter) { nodes { ${auditFields} } hasNextPage endCursor } }`,
-    { first, after: after ?? null, filter: clean },
-  );
-  const page = data.auditEvents;
-  return {
-    nodes: page.nodes,
-    pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
-    totalCount: null,
-  };
+/**
+ * A page of events, newest first. filter: { actor, action, since, until, serviceAccountId,
+ * targetType, targetId }. No totalCount: the trail is unbounded.
+ */
+export async function auditEventsPage({ first = PAGE_SIZE, after = null, filter = {} }) {
+  const data = await graphql('ConsoleAuditEvents', { first, after, filter: set(filter) });
+  return pageOf(data.auditEventsConnection);
 }
 
 /** Where the REST export of the audit trail is, for these bounds (`since` is required there). */
