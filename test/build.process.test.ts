@@ -185,6 +185,15 @@ describe.each(testProviders)('the compiled server on %s', (provider) => {
       data: { version: pkg.version, me: { userName: 'built.admin' }, issues: { edges: [] } },
     });
     expect((await fetch(`${server.url}/admin`)).status).toBe(200);
+    // The console's files and the Preact and htm it serves from node_modules.
+    for (const path of [
+      '/admin/operations.js',
+      '/admin/vendor/preact.js',
+      '/admin/vendor/hooks.js',
+      '/admin/vendor/htm.js',
+    ]) {
+      expect({ path, status: (await fetch(`${server.url}${path}`)).status }).toEqual({ path, status: 200 });
+    }
 
     // No loader of TypeScript in the process: neither on its command line nor through NODE_OPTIONS.
     const pid = server.child.pid;

@@ -1,4 +1,4 @@
-import { maySeePersonalData } from '../access/policy.ts';
+import { grantableRoles, maySeePersonalData } from '../access/policy.ts';
 import type { RequestContext } from '../context.ts';
 import { adminPageLimits } from '../db/keyset.ts';
 import { Role } from '../db/types.ts';
@@ -61,6 +61,8 @@ interface Viewer {
   roles: Role[];
   tokenExpiresAt: Date;
   serviceAccountId: number | null;
+  grantableRoles: Role[];
+  serviceAccountMaxDays: number;
 }
 
 const ViewerType = builder.objectRef<Viewer>('Viewer').implement({
@@ -73,6 +75,14 @@ const ViewerType = builder.objectRef<Viewer>('Viewer').implement({
     serviceAccountId: t.exposeInt('serviceAccountId', {
       nullable: true,
       description: 'The service account, for its tokens.',
+    }),
+    grantableRoles: t.field({
+      type: [RoleEnum],
+      description: 'Roles the caller may put on a service-account token: AUDITOR and those it holds.',
+      resolve: (v) => v.grantableRoles,
+    }),
+    serviceAccountMaxDays: t.exposeInt('serviceAccountMaxDays', {
+      description: 'The longest a new or rotated service-account token may last, in days (SERVICE_ACCOUNT_MAX_DAYS).',
     }),
   }),
 });
@@ -117,12 +127,14 @@ builder.queryFields((t) => ({
   me: t.withAuth({ loggedIn: true }).field({
     type: ViewerType,
     description: 'The caller: kind, roles and token expiry. Answered from the token alone.',
-    resolve: (_root, _args, { principal }) => ({
+    resolve: (_root, _args, { principal, config }) => ({
       kind: principal.kind,
       userName: principal.userName,
       roles: [...principal.roles].sort(),
       tokenExpiresAt: principal.expiresAt,
       serviceAccountId: principal.serviceAccountId,
+      grantableRoles: grantableRoles(principal).sort(),
+      serviceAccountMaxDays: config.serviceAccounts.maxDays,
     }),
   }),
   usersConnection: t.field({

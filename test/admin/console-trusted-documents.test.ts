@@ -11,9 +11,10 @@ const admin = { ADMIN_USERNAME: 'trusted.admin', ADMIN_PASSWORD: 'trusted admin 
 
 /**
  * The console in Chromium against a production-like server (VIEW_APIS=false,
- * TRUSTED_DOCUMENTS=require): every page it opens sends only trusted
- * documents, and none is refused. It walks the pages by their addresses, so
- * that it asks as little as possible of the console's layout.
+ * TRUSTED_DOCUMENTS=require): every screen it opens, and the changes made on
+ * them, send only trusted documents, and none is refused. It walks the
+ * screens mostly by their addresses (each list's filters are in its
+ * address), so that it asks little of their layout.
  */
 describe.runIf(haveBrowser).each(testProviders)(
   'the admin console under TRUSTED_DOCUMENTS=require on %s',
@@ -26,6 +27,7 @@ describe.runIf(haveBrowser).each(testProviders)(
     /** Every GraphQL request the page sent, with the answer's status and error codes. */
     const exchanges: { query: string; status: number; codes: string[] }[] = [];
     const pending: Promise<void>[] = [];
+    const wait = { timeout: 60_000 };
 
     beforeAll(async () => {
       database = await freshDatabase(provider);
@@ -57,39 +59,77 @@ describe.runIf(haveBrowser).each(testProviders)(
       await database?.drop();
     });
 
-    it('signs in, creates a service account and visits every page with trusted documents only', async () => {
+    const heading = (name: string) => page.getByRole('heading', { name, exact: true, level: 2 }).first().waitFor(wait);
+    const row = (text: string) => page.locator('tbody tr', { hasText: text }).first().waitFor(wait);
+    const visit = (hash: string) =>
+      page.evaluate((h) => {
+        location.hash = h;
+      }, hash);
+
+    it('signs in and walks every screen, changing things on them, with trusted documents only', {
+      timeout: 240_000,
+    }, async () => {
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(`${server.url}/admin`);
       await page.getByLabel('User name').fill(admin.ADMIN_USERNAME);
       await page.getByLabel('Password').fill(admin.ADMIN_PASSWORD);
       await page.keyboard.press('Enter');
-      await page.getByRole('heading', { name: 'Service Accounts' }).waitFor();
+      await heading('Service accounts');
 
-      await page.goto(`${server.url}/admin#/service-accounts/new`);
+      // Service accounts: create one, find it by search, filter, sort, owner and token id.
+      await visit('#/service-accounts/new');
+      await heading('Create service account');
       await page.getByLabel('Duration in days').fill('30');
-      await page.getByLabel('Purpose (what the token is for)').fill('Made under require');
-      await page.getByRole('button', { name: 'Create' }).click();
-      await expect.poll(() => page.getByText('It will not be shown again').isVisible()).toBe(true);
-
-      for (const hash of ['#/service-accounts', '#/service-accounts?status=ACTIVE', '#/service-accounts/1/audit']) {
-        const answered = page.waitForResponse((r) => new URL(r.url()).pathname === '/graphql');
-        await page.evaluate((h) => {
-          location.hash = h;
-        }, hash);
-        await answered;
+      await page.getByLabel('Purpose').fill('Made under require');
+      await page.getByRole('button', { name: 'Create', exact: true }).click();
+      await page.getByText('It will not be shown again').waitFor(wait);
+      for (const hash of [
+        '#/service-accounts',
+        '#/service-accounts?status=ACTIVE&sort=NAME:ASC',
+        '#/service-accounts?search=under+require&role=AUDITOR',
+        `#/service-accounts?owner=${admin.ADMIN_USERNAME}&sort=LAST_USED_AT:DESC`,
+      ]) {
+        await visit(hash);
+        await row('Made under require');
       }
-      // The Sessions page shows once it has both its lists (own sessions, then users).
-      await page.evaluate(() => {
-        location.hash = '#/sessions';
-      });
-      await page.getByRole('heading', { name: 'Sessions', exact: true }).waitFor();
-      await page.getByRole('navigation', { name: 'User menu' }).getByRole('button', { name: 'Sign out' }).click();
-      await page.getByLabel('User name').waitFor();
+      await visit('#/service-accounts/1');
+      await heading('Made under require');
+      await page.getByRole('cell', { name: 'service_account.created' }).waitFor(wait);
+      const tokenId = (await page.locator('.facts code').textContent()) ?? '';
+      expect(tokenId).toMatch(/^[0-9a-f-]{36}$/);
+      await page.getByRole('button', { name: 'Transfer' }).click();
+      await expect.poll(() => page.getByLabel('New owner').inputValue(), wait).not.toBe('');
+      await page.getByRole('dialog').getByRole('button', { name: 'Transfer' }).click();
+      await page.getByText('has a new owner').waitFor(wait);
+      await visit(`#/service-accounts?search=${tokenId}`);
+      await row('Made under require');
+
+      // Users: the list, create one, give roles, their page's sessions.
+      await visit('#/users?search=trusted&sort=CREATED_AT:DESC&active=true');
+      await row(admin.ADMIN_USERNAME);
+      await visit('#/users/new');
+      await heading('Create user');
+      await page.getByLabel('User name').fill('made.under.require');
+      await page.getByLabel('Password').fill('a long password under require');
+      await page.getByRole('button', { name: 'Create user' }).click();
+      await heading('made.under.require');
+      await page.getByRole('checkbox', { name: /Issue manager/ }).check();
+      await page.getByRole('button', { name: 'Save roles' }).click();
+      await page.getByText('Roles of made.under.require saved').waitFor(wait);
+
+      // The audit trail, filtered; my account's sessions; sign-out.
+      await visit('#/audit?action=service_account.');
+      await page.getByRole('cell', { name: 'service_account.transferred' }).waitFor(wait);
+      await visit('#/account');
+      await heading('My account');
+      await page.getByRole('table', { name: 'Your sessions' }).waitFor(wait);
+      await page.getByRole('button', { name: 'Sign out' }).first().click();
+      await heading('Sign in');
+      await expect.poll(() => exchanges.length + pending.length, wait).toBeGreaterThan(0);
       await Promise.all(pending);
 
       expect(errors).toEqual([]);
-      // Sign-in, me, create, the lists, the audit trail, sessions, users and sign-out.
       const names = new Set(exchanges.map(({ query }) => /^\w+ (\w+)/.exec(query)?.[1]));
       expect([...names]).toEqual(
         expect.arrayContaining([
@@ -97,9 +137,18 @@ describe.runIf(haveBrowser).each(testProviders)(
           'ConsoleMe',
           'ConsoleCreateServiceAccount',
           'ConsoleServiceAccounts',
-          'ConsoleServiceAccountAudit',
-          'ConsoleSessions',
+          'ConsoleUserNames',
+          'ConsoleServiceAccount',
+          'ConsoleAuditEvents',
+          'ConsoleAdministrators',
+          'ConsoleTransferServiceAccount',
+          'ConsoleServiceAccountTokenIds',
           'ConsoleUsers',
+          'ConsoleCreateUser',
+          'ConsoleUser',
+          'ConsoleUserSessions',
+          'ConsoleSetUserRoles',
+          'ConsoleSessions',
           'ConsoleSignOut',
         ]),
       );

@@ -57,6 +57,12 @@ describe.each(testProviders)('tokens on %s', (provider) => {
     expect((await rest.json()).error.code).toBe('UNAUTHENTICATED');
   }
 
+  it('says in me what the caller may put on a service-account token, and for how long at most', async () => {
+    const { body } = await app.graphql('{ me { grantableRoles serviceAccountMaxDays } }', {}, token);
+    // An administrator holding ADMINISTRATOR alone grants it and the read-only AUDITOR, not ISSUE_MANAGER.
+    expect(body.data).toEqual({ me: { grantableRoles: ['ADMINISTRATOR', 'AUDITOR'], serviceAccountMaxDays: 365 } });
+  });
+
   it('carries the documented header and claims', () => {
     const header = decodeProtectedHeader(token);
     expect(header).toMatchObject({ alg: 'EdDSA', typ: 'at+jwt' });

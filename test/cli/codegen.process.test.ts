@@ -69,7 +69,7 @@ describe('npm run codegen -- --check and the trusted documents', () => {
     const file = 'src/admin/operations/session.graphql';
     writeFileSync(
       join(dir, file),
-      read(file).replace('login(userName: $u, password: $p) {\n    token', '$&\n    expiresAt'),
+      read(file).replace('login(userName: $userName, password: $password) {\n    token', '$&\n    expiresAt'),
     );
     const stale = await codegen(dir, ['--check']);
     expect(stale.code).toBe(1);

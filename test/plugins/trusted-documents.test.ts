@@ -271,19 +271,23 @@ describe.each(testProviders)('TRUSTED_DOCUMENTS on %s', (provider) => {
     });
 
     it('keeps authentication, authorization, the armor limits and discoverability for listed documents', async () => {
-      const anonymous = await post(app, { documentId: `sha256:${hashOf('ConsoleServiceAccounts')}` });
+      const page = { first: 1, orderBy: { field: 'NAME', direction: 'ASC' } };
+      const anonymous = await post(app, { documentId: `sha256:${hashOf('ConsoleServiceAccounts')}`, variables: page });
       expect(anonymous.status).toBe(401);
       expect(anonymous.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
 
       const admin = (
         await post(app, {
           documentId: `sha256:${hashOf('ConsoleSignIn')}`,
-          variables: { u: adminUserName, p: adminPassword },
+          variables: { userName: adminUserName, password: adminPassword },
         })
       ).body.data?.login as { token: string };
       const badFilter = await post(
         app,
-        { documentId: `sha256:${hashOf('ConsoleServiceAccounts')}`, variables: { filter: { status: 'NOPE' } } },
+        {
+          documentId: `sha256:${hashOf('ConsoleServiceAccounts')}`,
+          variables: { ...page, filter: { status: 'NOPE' } },
+        },
         admin.token,
       );
       expect(badFilter.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
@@ -314,12 +318,24 @@ describe.each(testProviders)('TRUSTED_DOCUMENTS on %s', (provider) => {
       expect(await issues.json()).toEqual([]);
     });
 
-    describe('the console, through its api.js', () => {
+    describe('the console, through its data.js and api.js', () => {
+      type Page = {
+        nodes: Record<string, unknown>[];
+        pageInfo: { hasNextPage: boolean; endCursor: string | null };
+        totalCount: number | null;
+      };
       type Api = {
         graphql(operation: string, variables?: Record<string, unknown>): Promise<Record<string, unknown>>;
-        ApiError: new (...args: unknown[]) => Error & { code?: string };
       };
       let api: Api;
+      /** data.js: the functions the console's screens call, each sending named operations. */
+      let data: Record<string, (...args: unknown[]) => Promise<unknown>>;
+      const run = <T = unknown>(name: string, ...args: unknown[]): Promise<T> => {
+        const f = data[name];
+        if (!f) throw new TypeError(`data.js has no ${name}`);
+        return f(...args) as Promise<T>;
+      };
+      let operations: Record<string, string>;
       const storage = new Map<string, string>();
       const sent: { query: string }[] = [];
 
@@ -336,58 +352,87 @@ describe.each(testProviders)('TRUSTED_DOCUMENTS on %s', (provider) => {
           return app.fetch(path, init);
         });
         api = (await import('../../src/admin/public/api.js' as string)) as Api;
+        data = (await import('../../src/admin/public/data.js' as string)) as typeof data;
+        ({ operations } = (await import('../../src/admin/public/operations.js' as string)) as {
+          operations: Record<string, string>;
+        });
       });
       afterAll(() => vi.unstubAllGlobals());
 
-      it('runs every page’s operations as the browser sends them', async () => {
-        const { login } = (await api.graphql('ConsoleSignIn', { u: adminUserName, p: adminPassword })) as {
-          login: { token: string };
-        };
-        storage.set('grc-admin-token', login.token);
-        expect(await api.graphql('ConsoleMe')).toEqual({
-          me: { userName: adminUserName, roles: ['ADMINISTRATOR'], kind: 'USER' },
+      it('runs every operation of the console as the browser sends it', async () => {
+        storage.set('grc-admin-token', await run<string>('login', adminUserName, adminPassword));
+        expect(await run('viewer')).toEqual({
+          userName: adminUserName,
+          roles: ['ADMINISTRATOR'],
+          kind: 'USER',
+          grantableRoles: ['ADMINISTRATOR', 'AUDITOR'],
+          serviceAccountMaxDays: 365,
         });
-        const { createServiceAccount } = (await api.graphql('ConsoleCreateServiceAccount', {
-          input: { durationDays: 30, purpose: 'Console under require', roles: ['AUDITOR'] },
-        })) as { createServiceAccount: { serviceAccount: { id: string } } };
-        const id = createServiceAccount.serviceAccount.id;
-        const listed = (await api.graphql('ConsoleServiceAccounts', { filter: null })) as {
-          serviceAccounts: { id: string; purpose: string }[];
-        };
-        expect(listed.serviceAccounts.map((a) => a.purpose)).toContain('Console under require');
-        expect(await api.graphql('ConsoleServiceAccounts', { filter: { status: 'REVOKED' } })).toEqual({
-          serviceAccounts: [],
+        const created = await run<{ serviceAccount: { id: string } }>('createServiceAccount', {
+          durationDays: 30,
+          purpose: 'Made by the console under require',
+          roles: ['AUDITOR'],
         });
-        const rotated = (await api.graphql('ConsoleRotateServiceAccount', { id, days: 90 })) as {
-          rotateServiceAccount: { serviceAccount: { id: string } };
-        };
-        const newId = rotated.rotateServiceAccount.serviceAccount.id;
-        const audit = (await api.graphql('ConsoleServiceAccountAudit', { id, n: Number(id) })) as {
-          auditEvents: { nodes: { action: string }[] };
-        };
-        expect(audit.auditEvents.nodes.length).toBeGreaterThan(0);
-        const { users } = (await api.graphql('ConsoleUsers')) as { users: { id: string; userName: string }[] };
-        const self = users.find((u) => u.userName === adminUserName);
-        expect(await api.graphql('ConsoleTransferServiceAccount', { id: newId, to: self?.id })).toEqual({
-          transferServiceAccount: { id: newId },
+        const id = created.serviceAccount.id;
+        const byName = { field: 'NAME', direction: 'ASC' };
+        const listed = await run<Page>('serviceAccountsPage', {
+          filter: { search: 'by the CONSOLE' },
+          orderBy: byName,
         });
-        expect(await api.graphql('ConsoleRevokeServiceAccount', { id: newId })).toEqual({
-          revokeServiceAccount: { id: newId },
+        expect(listed).toMatchObject({ totalCount: 1, nodes: [{ id, purpose: 'Made by the console under require' }] });
+        const tokenId = listed.nodes[0]?.tokenId as string;
+        // A whole token id finds its account, though the API's search reads purposes only.
+        const byToken = await run<Page>('serviceAccountsPage', { filter: { search: tokenId.toUpperCase() } });
+        expect(byToken.nodes.map((a) => a.id)).toEqual([id]);
+        // The owner is typed as a user name.
+        const owned = await run<Page>('serviceAccountsPage', { filter: { createdBy: adminUserName.toUpperCase() } });
+        expect(owned.nodes.map((a) => a.id)).toContain(id);
+        expect(await run('serviceAccountsPage', { filter: { createdBy: 'nobody.at.all' } })).toMatchObject({
+          nodes: [],
+          ownerCandidates: [],
         });
-        const { sessions } = (await api.graphql('ConsoleSessions')) as { sessions: { id: string; current: boolean }[] };
+        const none = { filter: { status: 'REVOKED', role: 'AUDITOR' }, orderBy: byName };
+        expect(await run('serviceAccountsPage', none)).toMatchObject({ nodes: [], totalCount: 0 });
+        const rotated = await run<{ serviceAccount: { id: string } }>('rotateServiceAccount', id, 90);
+        const newId = rotated.serviceAccount.id;
+        expect(await run('serviceAccount', newId)).toMatchObject({ rotatedFrom: { id } });
+        const trail = await run<Page>('auditEventsPage', { filter: { serviceAccountId: Number(id) } });
+        expect(trail.nodes.map((e) => e.action)).toContain('service_account.rotated');
+        const admins = await run<{ id: string; userName: string }[]>('administrators');
+        const self = admins.find((u) => u.userName === adminUserName) as { id: string };
+        await run('transferServiceAccount', newId, self.id);
+        await run('revokeServiceAccount', newId);
+
+        const user = await run<{ id: string }>('createUser', {
+          userName: 'console.user',
+          password: 'a long console password',
+          roles: ['AUDITOR'],
+        });
+        const users = { filter: { search: 'console.', active: true, role: 'AUDITOR' } };
+        expect(await run('usersPage', users)).toMatchObject({
+          totalCount: 1,
+          nodes: [{ id: user.id, userName: 'console.user' }],
+        });
+        await run('setUserRoles', user.id, ['AUDITOR', 'ISSUE_MANAGER']);
+        await run('setUserActive', user.id, false);
+        await run('setUserActive', user.id, true);
+        await run('resetUserPassword', user.id, 'another long console password');
+        expect(await run('user', user.id)).toMatchObject({ roles: ['AUDITOR', 'ISSUE_MANAGER'], active: true });
+        expect(await run('userSessions', user.id)).toEqual([]);
+        expect(await run('revokeUserSessions', user.id)).toBe(0);
+
+        const sessions = await run<{ id: string; current: boolean }[]>('ownSessions');
         expect(sessions.filter((s) => s.current)).toHaveLength(1);
-        await api.graphql('ConsoleSignIn', { u: adminUserName, p: adminPassword });
-        const theirs = (await api.graphql('ConsoleUserSessions', { id: self?.id })) as {
-          userSessions: { id: string; current: boolean }[];
-        };
-        const other = theirs.userSessions.find((s) => !s.current) as { id: string };
-        expect(await api.graphql('ConsoleRevokeSession', { id: other.id })).toEqual({
-          revokeSession: { id: other.id },
-        });
-        expect(await api.graphql('ConsoleSignOut')).toEqual({ logout: true });
-        // Each request carried the exact text of a trusted document.
+        await run('login', adminUserName, adminPassword);
+        const theirs = await run<{ id: string; current: boolean }[]>('userSessions', self.id);
+        await run('revokeSession', theirs.find((s) => !s.current)?.id);
+        await run('changePassword', adminPassword, 'a changed administrator password');
+        await run('changePassword', 'a changed administrator password', adminPassword);
+        await run('logout');
+        // Each request carried the exact text of a trusted document, and every operation was sent.
         expect(sent.every(({ query }) => manifest.get(documentHash(query)) === query)).toBe(true);
-        expect(new Set(sent.map(({ query }) => /^\w+ (\w+)/.exec(query)?.[1])).size).toBe(13);
+        const names = new Set(sent.map(({ query }) => /^\w+ (\w+)/.exec(query)?.[1]));
+        expect([...names].sort()).toEqual(Object.keys(operations).sort());
       });
 
       it('gets QUERY_NOT_IN_SAFELIST for text that names no operation', async () => {

@@ -1,216 +1,189 @@
-// The administration console: sign in, then manage service accounts, through /graphql only.
-// Plain DOM (no framework); every value from the server is set as text, never as HTML.
+// The administration console: a hash router over the screens, and sign-in. Talks to the server
+// through data.js (and api.js below it) only.
 
-import { graphql, TOKEN_KEY } from './api.js';
-import { auditView } from './audit.js';
-import { createView, showToken } from './create.js';
-import { expiresIn, h, say, show, when } from './dom.js';
-import { sessionsView } from './sessions.js';
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { AccountDetail, AccountsList, CreateAccount } from './accounts.js';
+import { TOKEN_KEY, whenSignedOut } from './api.js';
+import { AuditScreen } from './audit.js';
+import * as data from './data.js';
+import { MyAccount } from './me.js';
+import { Field, FormError, html, Loading, Page, useForm } from './ui.js';
+import { CreateUser, UserDetail, UsersList } from './users.js';
 
-let me = null;
+const signedIn = () => Boolean(sessionStorage.getItem(TOKEN_KEY));
 
-async function signInView() {
-  document.getElementById('user-menu').hidden = true;
-  const userName = h('input', { id: 'userName', name: 'userName', autocomplete: 'username', required: true });
-  const password = h('input', {
-    id: 'password',
-    name: 'password',
-    type: 'password',
-    autocomplete: 'current-password',
-    required: true,
-  });
-  const form = h(
-    'form',
+function SignIn({ onSignedIn }) {
+  const form = useForm(
+    { userName: '', password: '' },
     {
-      onsubmit: async (event) => {
-        event.preventDefault();
-        try {
-          const data = await graphql('ConsoleSignIn', { u: userName.value, p: password.value });
-          sessionStorage.setItem(TOKEN_KEY, data.login.token);
-          say('');
-          location.hash = '#/service-accounts';
-          await route();
-        } catch (error) {
-          say(error.message, true);
-          password.value = '';
-          password.focus();
-        }
-      },
+      userName: (v) => (v.trim() ? '' : 'Enter your user name.'),
+      password: (v) => (v ? '' : 'Enter your password.'),
     },
-    h('label', { for: 'userName' }, 'User name', userName),
-    h('label', { for: 'password' }, 'Password', password),
-    h('button', { type: 'submit' }, 'Sign in'),
   );
-  show('Sign in', form);
-  userName.focus();
+  const submit = (event) =>
+    form.submit(event, async () => {
+      try {
+        sessionStorage.setItem(TOKEN_KEY, await data.login(form.values.userName, form.values.password));
+      } catch (error) {
+        form.set('password', '');
+        if (error.code === 'UNAUTHENTICATED') error.message = 'That user name and password do not match.';
+        throw error.code === 'UNAUTHENTICATED' ? Object.assign(error, { code: 'BAD_USER_INPUT' }) : error;
+      }
+      onSignedIn();
+    });
+  return html`<${Page} title="Sign in">
+    <form class="card narrow" onSubmit=${submit} novalidate>
+      <${Field} form=${form} name="userName" label="User name" autocomplete="username" required />
+      <${Field} form=${form} name="password" label="Password" type="password" autocomplete="current-password" required />
+      <${FormError} form=${form} />
+      <div class="buttons"><button type="submit" disabled=${form.busy}>Sign in</button></div>
+    </form>
+  <//>`;
 }
 
-async function loadMe() {
-  const data = await graphql('ConsoleMe');
-  me = data.me;
-  document.getElementById('who').textContent = `Signed in as ${me.userName}`;
-  document.getElementById('user-menu').hidden = false;
-  return me;
-}
+const links = [
+  ['#/service-accounts', 'Service accounts', true],
+  ['#/users', 'Users', true],
+  ['#/audit', 'Audit', true],
+  ['#/account', 'My account', false],
+];
 
-const suspendedWhy = {
-  creator_deactivated: 'its creator was deactivated',
-  creator_role_removed: 'its creator lost a role it carries',
-};
-
-async function listView() {
-  const filter = new URLSearchParams(location.hash.split('?')[1] ?? '').get('status') ?? '';
-  const select = h(
-    'select',
-    {
-      id: 'status-filter',
-      onchange: () => {
-        location.hash = select.value ? `#/service-accounts?status=${select.value}` : '#/service-accounts';
-      },
-    },
-    ...[
-      ['', 'All'],
-      ['ACTIVE', 'Active'],
-      ['EXPIRING_SOON', 'Expiring soon'],
-      ['EXPIRED', 'Expired'],
-      ['REVOKED', 'Revoked'],
-      ['SUSPENDED', 'Suspended'],
-    ].map(([value, label]) => h('option', { value, selected: value === filter }, label)),
-  );
-  const data = await graphql('ConsoleServiceAccounts', { filter: filter ? { status: filter } : null });
-  const rows = data.serviceAccounts.map((a) =>
-    h(
-      'tr',
-      { 'data-id': a.id },
-      h('td', {}, a.purpose),
-      h('td', {}, a.roles.join(', ')),
-      h('td', {}, a.createdBy.userName),
-      h('td', {}, when(a.createdAt)),
-      h('td', {}, when(a.expiresAt), h('br'), h('small', {}, expiresIn(a.expiresAt))),
-      h('td', {}, when(a.lastUsedAt), a.lastClientAddress ? h('small', {}, ` from ${a.lastClientAddress}`) : null),
-      h('td', {}, String(a.useCount)),
-      h(
-        'td',
-        {},
-        h('span', { class: `badge ${a.status}` }, a.status.replace('_', ' ').toLowerCase()),
-        a.suspendedReason ? h('small', {}, ` (${suspendedWhy[a.suspendedReason] ?? a.suspendedReason})`) : null,
-      ),
-      h(
-        'td',
-        { class: 'actions' },
-        h('a', { href: `#/service-accounts/${a.id}/audit` }, 'Audit trail'),
-        a.status === 'SUSPENDED'
-          ? h('button', { type: 'button', class: 'secondary', onclick: () => transfer(a) }, 'Transfer to me')
-          : null,
-        a.status === 'REVOKED' || a.status === 'SUSPENDED'
-          ? null
-          : h('button', { type: 'button', class: 'secondary', onclick: () => rotate(a) }, 'Rotate'),
-        a.status === 'REVOKED'
-          ? null
-          : h('button', { type: 'button', class: 'danger', onclick: () => revoke(a) }, 'Revoke'),
-      ),
-    ),
-  );
-  show(
-    'Service Accounts',
-    h(
-      'div',
-      { class: 'toolbar' },
-      h('label', { for: 'status-filter' }, 'Status', select),
-      h('a', { href: '#/service-accounts/new', class: 'button' }, 'Create New'),
-    ),
-    rows.length
-      ? h(
-          'table',
-          {},
-          h('caption', { class: 'visually-hidden' }, 'Service accounts'),
-          h(
-            'thead',
-            {},
-            h(
-              'tr',
-              {},
-              ...['Purpose', 'Roles', 'Creator', 'Created', 'Expires', 'Last used', 'Uses', 'Status', 'Actions'].map(
-                (t) => h('th', { scope: 'col' }, t),
-              ),
-            ),
-          ),
-          h('tbody', {}, ...rows),
-        )
-      : h('p', {}, 'No service accounts here yet.'),
-  );
-}
-
-async function revoke(account) {
-  if (!confirm(`Revoke the token for “${account.purpose}”? Scripts using it stop working at once.`)) return;
-  try {
-    await graphql('ConsoleRevokeServiceAccount', { id: account.id });
-    await listView();
-    say(`Revoked the token for “${account.purpose}”.`);
-  } catch (error) {
-    say(error.message, true);
-  }
-}
-
-async function transfer(account) {
-  if (!confirm(`Take over “${account.purpose}”? Its token works again, on your authority.`)) return;
-  try {
-    const { users } = await graphql('ConsoleUsers');
-    const self = users.find((u) => u.userName === me.userName);
-    await graphql('ConsoleTransferServiceAccount', { id: account.id, to: self?.id });
-    await listView();
-    say(`“${account.purpose}” is yours now, and works again.`);
-  } catch (error) {
-    say(error.message, true);
-  }
-}
-
-async function rotate(account) {
-  const answer = prompt(
-    `Rotate “${account.purpose}”: the old token stops at once. Days until the new one expires:`,
-    '90',
-  );
-  if (answer === null) return;
-  try {
-    const data = await graphql('ConsoleRotateServiceAccount', { id: account.id, days: Number(answer) });
-    showToken(data.rotateServiceAccount, 'Token rotated');
-  } catch (error) {
-    say(error.message, true);
-  }
-}
-
-async function route() {
-  const hash = location.hash || '#/service-accounts';
-  if (!sessionStorage.getItem(TOKEN_KEY) || hash.startsWith('#/sign-in')) return signInView();
-  try {
-    if (!me) await loadMe();
-    if (!me.roles.includes('ADMINISTRATOR')) {
-      if (hash.startsWith('#/sessions')) return await sessionsView(false);
-      return show(
-        'Not authorized',
-        h(
-          'p',
-          { class: 'error' },
-          `You are signed in as ${me.userName}, but managing service accounts requires the ADMINISTRATOR role.`,
-        ),
-      );
+function Header({ me, hash, onSignOut }) {
+  return html`<header class="bar">
+    <a class="brand" href=${me ? '#/service-accounts' : '#/sign-in'}>
+      <img src="/admin/favicon.svg" alt="" width="24" height="24" />
+      <span>GRC administration</span>
+    </a>
+    ${
+      me
+        ? html`<nav aria-label="Main">
+            <ul>
+              ${links
+                .filter(([, , adminOnly]) => !adminOnly || me.roles.includes('ADMINISTRATOR'))
+                .map(
+                  ([href, label]) =>
+                    html`<li>
+                      <a href=${href} aria-current=${hash.startsWith(href) ? 'page' : undefined}>${label}</a>
+                    </li>`,
+                )}
+            </ul>
+          </nav>
+          <div class="who">
+            <span><span class="wide-only">Signed in as </span><strong>${me.userName}</strong></span>
+            <button type="button" class="secondary small" onClick=${onSignOut}>Sign out</button>
+          </div>`
+        : null
     }
-    if (hash.startsWith('#/sessions')) return await sessionsView(true);
-    const audit = /^#\/service-accounts\/(\d+)\/audit$/.exec(hash);
-    if (audit) return await auditView(audit[1]);
-    if (hash.startsWith('#/service-accounts/new')) return await createView();
-    return await listView();
-  } catch (error) {
-    say(error.message, true);
-  }
+  </header>`;
 }
 
-document.getElementById('sign-out').addEventListener('click', async () => {
-  // The session ends on the server too: its token is refused from now on.
-  await graphql('ConsoleSignOut').catch(() => {});
-  sessionStorage.removeItem(TOKEN_KEY);
-  me = null;
-  location.hash = '#/sign-in';
-});
-window.addEventListener('hashchange', () => void route());
-void route();
+function NotAuthorized({ me }) {
+  return html`<${Page} title="Not authorized">
+    <p class="notice error" role="alert">
+      You are signed in as ${me.userName}, but this screen requires the ADMINISTRATOR role.
+      <a href="#/account">Go to My account</a>.
+    </p>
+  <//>`;
+}
+
+function NotFound() {
+  return html`<${Page} title="Page not found">
+    <p>There is no such page. <a href="#/service-accounts">Go to Service accounts</a>.</p>
+  <//>`;
+}
+
+/** The screen for a hash: [component, props]. */
+function screenFor(hash, me) {
+  const [path, query = ''] = hash.replace(/^#/, '').split('?');
+  const params = Object.fromEntries(new URLSearchParams(query));
+  const parts = path.split('/').filter(Boolean);
+  if (parts[0] === 'account' || parts[0] === 'sessions') return [MyAccount, { me }];
+  const isAdmin = me.roles.includes('ADMINISTRATOR');
+  if (!isAdmin) return [NotAuthorized, { me }];
+  if (parts[0] === 'service-accounts' || parts.length === 0) {
+    if (parts[1] === 'new') return [CreateAccount, { me }];
+    if (parts[1]) return [AccountDetail, { id: parts[1], me }];
+    return [AccountsList, { params }];
+  }
+  if (parts[0] === 'users') {
+    if (parts[1] === 'new') return [CreateUser, {}];
+    if (parts[1]) return [UserDetail, { id: parts[1], me }];
+    return [UsersList, { params }];
+  }
+  if (parts[0] === 'audit') return [AuditScreen, { params }];
+  return [NotFound, {}];
+}
+
+function App() {
+  const [hash, setHash] = useState(location.hash || '#/service-accounts');
+  // Bumped on every navigation, the same hash included: the screen starts afresh.
+  const [visit, setVisit] = useState(0);
+  const [me, setMe] = useState(null);
+  const [meError, setMeError] = useState(null);
+  const [session, setSession] = useState(signedIn());
+
+  useEffect(() => {
+    const onHash = () => {
+      setHash(location.hash || '#/service-accounts');
+      setVisit((v) => v + 1);
+    };
+    window.addEventListener('hashchange', onHash);
+    // A click on a link to the page already shown opens it afresh (no hashchange fires).
+    const onClick = (event) => {
+      const link = event.target.closest?.('a[href^="#"]');
+      if (link && link.getAttribute('href') === location.hash && !event.defaultPrevented) {
+        event.preventDefault();
+        onHash();
+      }
+    };
+    document.addEventListener('click', onClick);
+    whenSignedOut(() => {
+      setMe(null);
+      setSession(false);
+    });
+    return () => {
+      window.removeEventListener('hashchange', onHash);
+      document.removeEventListener('click', onClick);
+    };
+  }, []);
+
+  useEffect(() => {
+    if (!session) {
+      setMe(null);
+      return;
+    }
+    setMeError(null);
+    data.viewer().then(setMe, setMeError);
+  }, [session]);
+
+  const signOut = async () => {
+    await data.logout().catch(() => {});
+    sessionStorage.removeItem(TOKEN_KEY);
+    setSession(false);
+    location.hash = '#/sign-in';
+  };
+
+  let content;
+  if (!session || hash.startsWith('#/sign-in')) {
+    content = html`<${SignIn}
+      onSignedIn=${() => {
+        setSession(true);
+        if (hash.startsWith('#/sign-in') || !hash) location.hash = '#/service-accounts';
+        else setVisit((v) => v + 1);
+      }}
+    />`;
+    if (session && hash.startsWith('#/sign-in')) {
+      // Signed in already (a token in this tab): straight to the console.
+      location.hash = '#/service-accounts';
+    }
+  } else if (!me) content = html`<${Loading} error=${meError} />`;
+  else {
+    const [Screen, props] = screenFor(hash, me);
+    content = html`<${Screen} key=${`${hash}#${visit}`} ...${props} />`;
+  }
+  return html`<${Header} me=${session && !hash.startsWith('#/sign-in') ? me : null} hash=${hash} onSignOut=${signOut} />
+    <main id="main">${content}</main>`;
+}
+
+render(html`<${App} />`, document.getElementById('app'));
