@@ -29,11 +29,27 @@ export interface ListIssuesArgs {
   orderBy?: { field: IssueOrderField; direction: OrderDirection } | null;
 }
 
+/** An edge of a page: its node and what its cursor is made of, encoded only when asked for ({@link cursorOf}). */
+export interface IssueEdgeOf<T> {
+  node: T;
+  order: string;
+  value: unknown;
+  id: number;
+}
+
+/** The opaque cursor of an edge. */
+export const cursorOf = (edge: IssueEdgeOf<unknown>): string => encodeCursor(edge.order, edge.value, edge.id);
+
 export interface IssuePage<T> {
-  edges: { cursor: string; node: T }[];
+  edges: IssueEdgeOf<T>[];
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
   /** Counts every issue the filter matches; only called when asked for. */
   totalCount: () => Promise<number>;
+}
+
+function endCursors(edges: IssueEdgeOf<unknown>[]) {
+  const [first, last] = [edges[0], edges.at(-1)];
+  return { startCursor: first ? cursorOf(first) : null, endCursor: last ? cursorOf(last) : null };
 }
 
 /**
@@ -86,14 +102,13 @@ export async function listIssues<Include extends Prisma.IssueInclude | undefined
   const more = rows.length > size;
   const page = rows.slice(0, size);
   if (!forward) page.reverse();
-  const edges = page.map((node) => ({ cursor: encodeCursor(order, node[column], node.id as number), node }));
+  const edges = page.map((node) => ({ node, order, value: node[column], id: node.id as number }));
   return {
     edges,
     pageInfo: {
       hasNextPage: forward ? more : cursor !== null,
       hasPreviousPage: forward ? cursor !== null : more,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      ...endCursors(edges),
     },
     totalCount: () => ctx.db.issue.count({ where }),
   };
@@ -140,15 +155,10 @@ export async function offsetIssues<Include extends Prisma.IssueInclude | undefin
     take: take + 1,
   })) as unknown as (Prisma.IssueGetPayload<{ include: Include }> & { id: number })[];
   const page = rows.slice(0, take);
-  const edges = page.map((node) => ({ cursor: encodeCursor('ID:ASC', node.id, node.id), node }));
+  const edges = page.map((node) => ({ node, order: 'ID:ASC', value: node.id, id: node.id }));
   return {
     edges,
-    pageInfo: {
-      hasNextPage: rows.length > take,
-      hasPreviousPage: skip > 0,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
+    pageInfo: { hasNextPage: rows.length > take, hasPreviousPage: skip > 0, ...endCursors(edges) },
     totalCount: () => ctx.db.issue.count({ where }),
   };
 }

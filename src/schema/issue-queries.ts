@@ -1,7 +1,7 @@
 import { queryFromInfo } from '@pothos/plugin-prisma';
 import { BadUserInputError } from '../errors.ts';
 import { defaultPageSize, maxPageSize } from '../issues/input.ts';
-import { type IssuePage, listIssues, offsetIssues } from '../issues/list.ts';
+import { cursorOf, type IssueEdgeOf, type IssuePage, listIssues, offsetIssues } from '../issues/list.ts';
 import * as issues from '../issues/service.ts';
 import { filterFields, sortFields } from '../issues/where.ts';
 import { builder } from './builder.ts';
@@ -21,10 +21,11 @@ const PageInfo = builder
     }),
   });
 
-const IssueEdge = builder.objectRef<{ cursor: string; node: object }>('IssueEdge').implement({
+const IssueEdge = builder.objectRef<IssueEdgeOf<object>>('IssueEdge').implement({
   description: 'An issue and its cursor.',
   fields: (t) => ({
-    cursor: t.exposeString('cursor', { description: 'Opaque position of this edge, for after/before.' }),
+    // Encoded only when selected.
+    cursor: t.string({ description: 'Opaque position of this edge, for after/before.', resolve: cursorOf }),
     node: t.field({ type: IssueType, description: 'The issue.', resolve: (edge) => edge.node as never }),
   }),
 });

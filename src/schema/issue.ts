@@ -52,9 +52,13 @@ export const graphqlTypeOf = {
 /** Booleans RegScale's record always holds (stored with a default). */
 const alwaysSet = new Set(['isPublic', 'isPoam']);
 
+/**
+ * No type-level scope: re-checking `read` on every field of every node costs more than the page
+ * itself. Every field that answers issues asks `read` or `write` itself (and the service asks the
+ * access policy again); test/schema/issue-scopes.test.ts fails on a field that does not.
+ */
 export const IssueType = builder.prismaObject('Issue', {
   description: 'A GRC issue (finding), modelled on RegScale’s issue record.',
-  authScopes: read,
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Numeric identifier.' }),
     uuid: t.exposeString('uuid', { description: 'Globally unique identifier.' }),
