@@ -8,6 +8,7 @@ import { defaultPageSize, issueFilter, maxPageSize } from './input.ts';
 import { decodeCursor, encodeCursor, scanParts } from './keyset.ts';
 import { type LiteralLookups, resolveLiteral } from './literal.ts';
 import { regscaleOrder, regscaleWhere } from './where.ts';
+import { withColumns } from './write.ts';
 
 export type IssueOrderField = 'DUE_DATE' | 'SEVERITY' | 'CREATED_AT' | 'UPDATED_AT' | 'ID';
 export type OrderDirection = 'ASC' | 'DESC';
@@ -92,7 +93,7 @@ export async function listIssues<Include extends Prisma.IssueInclude | undefined
   for (const part of scanParts(column, nullable, desc, forward, cursor)) {
     if (rows.length > size) break;
     const found = await ctx.db.issue.findMany({
-      ...(query as object),
+      ...(withColumns(query, 'id', column) as object),
       where: { AND: [where, part.where] },
       orderBy: part.orderBy,
       take: size + 1 - rows.length,
@@ -148,7 +149,7 @@ export async function offsetIssues<Include extends Prisma.IssueInclude | undefin
   await resolveLiteral(ctx.db, lookups);
   const orderBy = regscaleOrder(args.order);
   const rows = (await ctx.db.issue.findMany({
-    ...(query as object),
+    ...(withColumns(query, 'id') as object),
     where,
     orderBy,
     skip,

@@ -6,7 +6,7 @@ import { IssueStatus } from '../db/types.ts';
 import { NotFoundError } from '../errors.ts';
 import { parseInput } from '../validation.ts';
 import { createInput, pageParams, parentParams, parseIssueId, updateInput } from './input.ts';
-import { authorship, changeIssue, type IssueDb, type IssueQuery, insertIssue } from './write.ts';
+import { authorship, changeIssue, type IssueDb, type IssueQuery, insertIssue, withColumns } from './write.ts';
 
 async function findIssue(ctx: ServiceContext, id: unknown) {
   const issueId = parseIssueId(id);
@@ -44,7 +44,7 @@ export async function setIssueClosed(ctx: ServiceContext, id: unknown, closed: b
   const existing = await findIssue(ctx, id);
   return ctx.db.$transaction(async (tx) => {
     const issue = await tx.issue.update({
-      ...(query as object),
+      ...(withColumns(query, 'id') as object),
       where: { id: existing.id },
       data: {
         status: closed ? IssueStatus.CLOSED : IssueStatus.OPEN,
