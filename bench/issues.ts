@@ -15,7 +15,7 @@
  *                           BENCH_NODE_ENV=production, BENCH_CPU_PROF=<dir> to profile the server)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,8 +57,13 @@ async function postgresReachable(): Promise<boolean> {
   }
 }
 
+/** BENCH_SQLITE_FILE: a SQLite file kept between runs (filled on the first), to skip the fill. */
+const keptSqlite = process.env.BENCH_SQLITE_FILE;
+/** BENCH_CASES: the cases to run, comma-separated (page, getAll, deep, graphiql); all by default. */
+const cases = new Set((process.env.BENCH_CASES ?? 'page,getAll,deep,graphiql').split(','));
+
 async function freshDatabase(provider: Provider, dir: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  if (provider === 'sqlite') return { url: `file:${join(dir, 'bench.db')}`, drop: async () => {} };
+  if (provider === 'sqlite') return { url: `file:${keptSqlite ?? join(dir, 'bench.db')}`, drop: async () => {} };
   return temporaryPostgresDatabase(postgresAdmin, 'grc_bench');
 }
 
@@ -216,8 +221,10 @@ async function benchProvider(provider: Provider) {
   const keyFile = join(dir, 'keys.json');
   let baseline: ChildProcess | undefined;
   const filled = performance.now();
-  await fill(database.url);
-  console.log(`${provider}: ${rows} issues inserted in ${Math.round(performance.now() - filled)} ms`);
+  if (provider !== 'sqlite' || !keptSqlite || !existsSync(keptSqlite)) {
+    await fill(database.url);
+    console.log(`${provider}: ${rows} issues inserted in ${Math.round(performance.now() - filled)} ms`);
+  }
   const profileDir = process.env.BENCH_CPU_PROF;
   const server = await startServerProcess(
     {
@@ -277,11 +284,14 @@ async function benchProvider(provider: Provider) {
         p,
         seconds,
       );
-    const page = await interleave(
-      { server: load(server.url, 'server', pid), baseline: load(baseUrl, 'baseline', basePid) },
-      benchRounds,
-      `${provider} issues(first: 50)`,
-    );
+    const none = { server: [] as SliceResult[], baseline: [] as SliceResult[] };
+    const page = !cases.has('page')
+      ? none
+      : await interleave(
+          { server: load(server.url, 'server', pid), baseline: load(baseUrl, 'baseline', basePid) },
+          benchRounds,
+          `${provider} issues(first: 50)`,
+        );
 
     // getAll: byte-identical bodies, interleaved.
     const getAll: Record<'server' | 'baseline', { lastByteMs: number; growthMiB: number }[]> = {
@@ -289,7 +299,7 @@ async function benchProvider(provider: Provider) {
       baseline: [],
     };
     let expected: Buffer | undefined;
-    for (let round = 0; round < benchRounds; round++) {
+    for (let round = 0; round < (cases.has('getAll') ? benchRounds : 0); round++) {
       const order = round % 2 === 0 ? (['server', 'baseline'] as const) : (['baseline', 'server'] as const);
       for (const which of order) {
         const got =
@@ -301,7 +311,8 @@ async function benchProvider(provider: Provider) {
         getAll[which].push({ lastByteMs: got.lastByteMs, growthMiB: got.growthMiB });
       }
     }
-    if ((JSON.parse(expected?.toString('utf8') ?? '[]') as unknown[]).length !== rows) throw new Error('getAll short');
+    if (expected && (JSON.parse(expected.toString('utf8')) as unknown[]).length !== rows)
+      throw new Error('getAll short');
 
     // Deep keyset pages against the first, interleaved per ordering.
     const cursors = await deepCursors(database.url);
@@ -310,7 +321,7 @@ async function benchProvider(provider: Provider) {
       orderings.map(({ field }) => [field, { first: [], deep: [] }]),
     );
     await pageLatency(server.url, token, 'ID', null, 5);
-    for (let round = 0; round < benchRounds; round++) {
+    for (let round = 0; round < (cases.has('deep') ? benchRounds : 0); round++) {
       for (const { field } of orderings) {
         const firstMs = await pageLatency(server.url, token, field, null);
         const deepPageMs = await pageLatency(server.url, token, field, cursors[field] ?? null);
@@ -320,7 +331,7 @@ async function benchProvider(provider: Provider) {
       }
     }
 
-    const graphiql = await graphiqlBytes(server.url);
+    const graphiql = cases.has('graphiql') ? await graphiqlBytes(server.url) : {};
 
     const ratioOf = (a: SliceResult[], b: SliceResult[]) =>
       a.map((r, i) => r.requestsPerSecond / (b[i]?.requestsPerSecond ?? Number.NaN));

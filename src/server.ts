@@ -1,10 +1,10 @@
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { adminRoutes } from './admin/routes.ts';
 import type { Auth } from './auth/runtime.ts';
 import type { Config } from './config.ts';
 import type { RequestContext } from './context.ts';
 import type { Db } from './db/client.ts';
+import { graphiqlRoutes, renderGraphiQL } from './http/graphiql.ts';
 import { healthRoutes } from './http/health.ts';
 import { homeRoutes } from './http/home.ts';
 import { type Metrics, metricsRoutes } from './http/metrics.ts';
@@ -86,7 +86,7 @@ export function createServer({ config, db, log, auth, metrics, isDraining }: Ser
     ...apiRoutes,
     ...adminRoutes(),
     ...(config.metricsEnabled && metrics ? metricsRoutes(metrics) : []),
-    ...(config.viewApis ? swaggerRoutes(apiRoutes) : []),
+    ...(config.viewApis ? [...swaggerRoutes(apiRoutes), ...graphiqlRoutes()] : []),
   ];
   const allRoutes = [...routes, ...homeRoutes(routes, { graphiql: config.viewApis })];
 
