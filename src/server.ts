@@ -10,6 +10,7 @@ import { homeRoutes } from './http/home.ts';
 import { type Metrics, metricsRoutes } from './http/metrics.ts';
 import { clientAddressOf, factsOf, type NodeServerContext, useRequestFacts } from './http/request-facts.ts';
 import { routeLabeler, useRoutes } from './http/router.ts';
+import { useCompression } from './http/use-compression.ts';
 import { useHttpLimits } from './http/use-http-limits.ts';
 import { useIdempotency } from './http/use-idempotency.ts';
 import { useRateLimit } from './http/use-rate-limit.ts';
@@ -109,6 +110,7 @@ export function createServer({ config, db, log, auth, metrics, isDraining }: Ser
       useRequestFacts({ trustProxy: config.trustProxy }),
       useRequestLog({ log, metrics, routeOf: routeLabeler(allRoutes) }),
       useSecurityHeaders(),
+      useCompression(),
       useHttpLimits(config.http),
       useRateLimit({
         perMinute: config.http.rateLimitPerMinute,

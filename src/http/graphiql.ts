@@ -85,7 +85,7 @@ function answer(request: Request, entry: Asset): Response {
  * their content) and sent compressed when the browser accepts it.
  */
 export function renderGraphiQL(options: Record<string, unknown> = {}): string {
-  const escape = (text: string) => text.replace(/</g, '\\u003c');
+  const scriptSafe = (text: string) => text.replace(/</g, '\\u003c');
   return `<!doctype html>
 <html lang="en">
   <head>
@@ -105,7 +105,7 @@ export function renderGraphiQL(options: Record<string, unknown> = {}): string {
           return ${JSON.stringify(prefix)} + (label === 'json' || label === 'graphql' ? label : 'editor') + '.worker.js';
         },
       };
-      YogaGraphiQL.renderYogaGraphiQL(window.document.querySelector('#root'), ${escape(JSON.stringify(options))});
+      YogaGraphiQL.renderYogaGraphiQL(window.document.querySelector('#root'), ${scriptSafe(JSON.stringify(options))});
     </script>
   </body>
 </html>
