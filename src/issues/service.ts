@@ -3,7 +3,7 @@ import { recordAudit } from '../audit/writer.ts';
 import type { ServiceContext } from '../context.ts';
 import type { Prisma } from '../db/types.ts';
 import { IssueStatus } from '../db/types.ts';
-import { NotFoundError } from '../errors.ts';
+import { BadUserInputError, NotFoundError } from '../errors.ts';
 import { parseInput } from '../validation.ts';
 import { createInput, pageParams, parentParams, parseIssueId, updateInput } from './input.ts';
 import { authorship, changeIssue, type IssueDb, type IssueQuery, insertIssue, withColumns } from './write.ts';
@@ -125,9 +125,15 @@ export function issuesByParent(ctx: ServiceContext, parentId: unknown, parentMod
   return allIssues(ctx, { parentId: id, parentModule: module });
 }
 
-/** A page of issues in id order by offset, for REST clients that page with `skip` and `take`. */
-export async function pageIssues(ctx: ServiceContext, params: { skip: unknown; take: unknown }) {
+/**
+ * A page of issues in id order, for REST clients: by offset (`skip`, which reads the skipped
+ * rows) or by keyset (`after`, the last id of the page before: an index range, as cheap deep
+ * as at the start). Not both.
+ */
+export async function pageIssues(ctx: ServiceContext, params: { skip: unknown; take: unknown; after?: unknown }) {
   authorize(ctx.principal, 'readIssues');
-  const { skip, take } = parseInput(pageParams, params);
+  const { skip, take, after } = parseInput(pageParams, params);
+  if (after !== undefined && skip > 0) throw new BadUserInputError('after: cannot be used with skip', 'after');
+  if (after !== undefined) return ctx.db.issue.findMany({ where: { id: { gt: after } }, orderBy: { id: 'asc' }, take });
   return ctx.db.issue.findMany({ orderBy: { id: 'asc' }, skip, take });
 }

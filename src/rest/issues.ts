@@ -123,8 +123,12 @@ export function issueRoutes(kit: RestKit): Route[] {
         GET: (request) =>
           handle(kit, request, async (ctx) => {
             const params = new URL(request.url).searchParams;
-            if (params.has('skip') || params.has('take')) {
-              const page = await pageIssues(ctx, { skip: params.get('skip') ?? 0, take: params.get('take') ?? 100 });
+            if (params.has('skip') || params.has('take') || params.has('after')) {
+              const page = await pageIssues(ctx, {
+                skip: params.get('skip') ?? 0,
+                take: params.get('take') ?? 100,
+                after: params.get('after') ?? undefined,
+              });
               return Response.json(page.map(issueJson), { headers: jsonHeaders });
             }
             return streamedIssues(ctx, allIssues(ctx));
@@ -136,8 +140,10 @@ export function issueRoutes(kit: RestKit): Route[] {
           tags: ['Issues'],
           summary: 'Every issue the caller may read, as a JSON array',
           description:
-            `Streamed in id order, whatever the number of issues. With \`skip\` or \`take\`, one page ` +
-            `instead (\`take\` at most ${maxPageSize}). A failure midway cuts the streamed body short ` +
+            `Streamed in id order, whatever the number of issues. With \`skip\`, \`take\` or \`after\`, one ` +
+            `page instead (\`take\` at most ${maxPageSize}): \`after\` (the last id of the page before) ` +
+            'pages by keyset, as fast deep in the list as at its start; `skip` pages by offset, which reads ' +
+            'every skipped issue. A failure midway cuts the streamed body short ' +
             '(invalid JSON), so a complete array is always the whole list.',
           security: [{ bearerAuth: [] }],
           parameters: [
@@ -155,6 +161,14 @@ export function issueRoutes(kit: RestKit): Route[] {
               description: 'Issues in the page; 100 when only `skip` is given.',
               schema: { type: 'integer', minimum: 1, maximum: maxPageSize, default: 100 },
             },
+            {
+              name: 'after',
+              in: 'query',
+              required: false,
+              description:
+                'Keyset paging: the issues after this id, in id order (give the last id of the page before). Not with `skip`.',
+              schema: { type: 'integer', minimum: 0, maximum: 2_147_483_647 },
+            },
           ],
           responses: {
             '200': {
@@ -163,7 +177,7 @@ export function issueRoutes(kit: RestKit): Route[] {
                 'application/json': { schema: { type: 'array', items: { $ref: '#/components/schemas/Issue' } } },
               },
             },
-            '400': errorResponseDoc('Invalid skip or take.'),
+            '400': errorResponseDoc('Invalid skip, take or after, or skip with after.'),
             ...authErrorDocs,
             ...availabilityErrorDocs,
           },
