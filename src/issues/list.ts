@@ -88,18 +88,23 @@ export async function listIssues<Include extends Prisma.IssueInclude | undefined
   const lookups: LiteralLookups = [];
   const where = whereOf(filter, ctx.config.provider, lookups);
   await resolveLiteral(ctx.db, lookups);
-  const rows: (Prisma.IssueGetPayload<{ include: Include }> & Record<string, unknown>)[] = [];
-  // Each part is one index range in scan order; later parts only fill what is left of the page.
-  for (const part of scanParts(column, nullable, desc, forward, cursor)) {
-    if (rows.length > size) break;
-    const found = await ctx.db.issue.findMany({
-      ...(withColumns(query, 'id', column) as object),
-      where: { AND: [where, part.where] },
-      orderBy: part.orderBy,
-      take: size + 1 - rows.length,
-    });
-    rows.push(...(found as unknown as typeof rows));
-  }
+  // Each part is one index range in scan order, asked for all at once (a page that starts near the
+  // end of one range needs the next: sequential round trips made a deep page slower than the
+  // first); later parts only fill what is left of the page.
+  const parts = scanParts(column, nullable, desc, forward, cursor);
+  const found = await Promise.all(
+    parts.map((part) =>
+      ctx.db.issue.findMany({
+        ...(withColumns(query, 'id', column) as object),
+        where: { AND: [where, part.where] },
+        orderBy: part.orderBy,
+        take: size + 1,
+      }),
+    ),
+  );
+  const rows = (
+    found.flat() as unknown as (Prisma.IssueGetPayload<{ include: Include }> & Record<string, unknown>)[]
+  ).slice(0, size + 1);
   const more = rows.length > size;
   const page = rows.slice(0, size);
   if (!forward) page.reverse();
