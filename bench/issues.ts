@@ -104,7 +104,8 @@ async function download(url: string, pid: number, token: string) {
     peak = Math.max(peak, rssMiB(pid));
   }, 10);
   const started = performance.now();
-  const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+  // identity: fetch would ask for gzip, and the baseline does not compress.
+  const response = await fetch(url, { headers: { authorization: `Bearer ${token}`, 'accept-encoding': 'identity' } });
   const body = Buffer.from(await response.arrayBuffer());
   const lastByteMs = performance.now() - started;
   clearInterval(sampler);

@@ -86,17 +86,17 @@ export async function deleteIssue(ctx: ServiceContext, id: unknown): Promise<num
 }
 
 /** Rows fetched per round trip while streaming every issue. */
-const streamBatch = 1000;
+const streamBatch = 500;
 
 /**
- * Every issue in id order, fetched in batches by id range so that memory
- * stays flat however many there are. Permission is checked before the
- * first row.
+ * Every issue in id order, in batches fetched by id range so that memory
+ * stays flat however many there are (one batch at a time, as the reader
+ * asks). Permission is checked before the first row.
  */
 export function allIssues(
   ctx: ServiceContext,
   where: Prisma.IssueWhereInput = {},
-): AsyncGenerator<Prisma.IssueGetPayload<object>> {
+): AsyncGenerator<Prisma.IssueGetPayload<object>[]> {
   authorize(ctx.principal, 'readIssues');
   return (async function* () {
     let after = 0;
@@ -106,7 +106,7 @@ export function allIssues(
         orderBy: { id: 'asc' },
         take: streamBatch,
       });
-      yield* batch;
+      if (batch.length > 0) yield batch;
       if (batch.length < streamBatch) return;
       after = batch.at(-1)?.id ?? after;
     }

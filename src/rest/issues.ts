@@ -31,54 +31,55 @@ const versionHeaderDoc = {
  * first batch is read before answering, so that a database that is down
  * gets its 503 (through `handle`) rather than a 200 whose body breaks off.
  */
-export async function streamedIssues(ctx: RequestContext, rows: AsyncGenerator<Issue>): Promise<Response> {
-  const first = await rows.next();
-  const stream = streamArray(first, rows, (error) => ctx.log.error({ err: error }, 'issue stream failed'));
+export async function streamedIssues(ctx: RequestContext, batches: AsyncGenerator<Issue[]>): Promise<Response> {
+  const first = await batches.next();
+  const stream = streamArray(first, batches, (error) => ctx.log.error({ err: error }, 'issue stream failed'));
   return new Response(stream, { headers: jsonHeaders });
 }
 
 /**
- * Streams a JSON array: each issue is serialised as its batch arrives, so
- * memory stays flat for any number of rows. `first` is the row already read
- * before answering. A later failure cannot change the status any more; the
- * stream is then aborted, which the client sees as a truncated (invalid)
+ * Streams a JSON array: one batch of issues serialised per read, and the
+ * next batch fetched only when the client has taken the last (backpressure),
+ * so memory stays flat for any number of rows. `first` is the batch already
+ * read before answering. A later failure cannot change the status any more;
+ * the stream is then aborted, which the client sees as a truncated (invalid)
  * JSON document, never as a complete one.
  */
 function streamArray(
-  first: IteratorResult<Issue>,
-  rows: AsyncGenerator<Issue>,
+  first: IteratorResult<Issue[]>,
+  batches: AsyncGenerator<Issue[]>,
   onError: (error: unknown) => void,
 ): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
-  let ahead: IteratorResult<Issue> | undefined = first;
+  let ahead: IteratorResult<Issue[]> | undefined = first;
   let opened = false;
-  return new ReadableStream({
-    async pull(controller) {
-      try {
-        const chunk: string[] = [];
-        // Send in slices of about a hundred rows: fewer, larger writes.
-        for (let i = 0; i < 100; i++) {
-          const next = ahead ?? (await rows.next());
+  return new ReadableStream(
+    {
+      async pull(controller) {
+        try {
+          const next = ahead ?? (await batches.next());
           ahead = undefined;
           if (next.done) {
-            chunk.push(opened ? ']' : '[]');
-            controller.enqueue(encoder.encode(chunk.join('')));
+            controller.enqueue(Buffer.from(opened ? ']' : '[]'));
             controller.close();
             return;
           }
-          chunk.push(opened ? ',' : '[', JSON.stringify(issueJson(next.value)));
-          opened = true;
+          let chunk = '';
+          for (const issue of next.value) {
+            chunk += (opened ? ',' : '[') + JSON.stringify(issueJson(issue));
+            opened = true;
+          }
+          controller.enqueue(Buffer.from(chunk));
+        } catch (error) {
+          onError(error);
+          controller.error(error);
         }
-        controller.enqueue(encoder.encode(chunk.join('')));
-      } catch (error) {
-        onError(error);
-        controller.error(error);
-      }
+      },
+      async cancel() {
+        await batches.return(undefined);
+      },
     },
-    async cancel() {
-      await rows.return(undefined);
-    },
-  });
+    { highWaterMark: 0 },
+  );
 }
 
 /**
