@@ -234,7 +234,12 @@ async function benchProvider(provider: Provider) {
       LOG_LEVEL: 'warn',
       RATE_LIMIT_PER_MINUTE: '0',
       NODE_ENV: benchNodeEnv,
-      ...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
+      ...(profileDir
+        ? {
+            NODE_OPTIONS: `--import ${new URL('lib/cpu-profile.mjs', import.meta.url).pathname}`,
+            CPU_PROFILE_DIR: profileDir,
+          }
+        : {}),
       ...admin,
     },
     60_000,
