@@ -1,69 +1,126 @@
 /**
- * What authentication costs: requests per second of an unauthenticated
- * trivial query, of `me` with a user session token, and of `me` with a
- * service-account token, on one server (SQLite, LOG_LEVEL=warn).
+ * What authentication costs, in one run, interleaved: `{ version }` anonymous, `{ me }` with a
+ * user session token and `{ me }` with a service-account token, on one server per provider
+ * (SQLite; PostgreSQL when reachable at BENCH_DATABASE_URL or the local server), LOG_LEVEL=warn,
+ * no rate limit. Alternating slices, BENCH_ROUNDS rounds; ratios as min/median/max, with the
+ * server's CPU per request.
  *
- *   npm run bench:auth            (BENCH_SECONDS=10 per measurement by default)
+ *   npm run bench:auth   (BENCH_ROUNDS=5, BENCH_SLICE_SECONDS=5, BENCH_NODE_ENV=production)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
+import type { Provider } from '../src/db/provider.ts';
 import { startServerProcess } from '../test/support/process.ts';
-import { login, machine, measure, printTable } from './lib/load.ts';
+import { benchNodeEnv, interleave, login, machine, slice, stats, temporaryPostgresDatabase } from './lib/load.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'grc-bench-auth-'));
 const admin = { ADMIN_USERNAME: 'bench.admin', ADMIN_PASSWORD: 'bench admin password' };
-const server = await startServerProcess(
-  {
-    DATABASE_URL: `file:${join(dir, 'bench.db')}`,
-    JWT_KEY_FILE: join(dir, 'keys.json'),
-    LOG_LEVEL: 'warn',
-    // Throughput is measured here, not the rate limiter.
-    RATE_LIMIT_PER_MINUTE: '0',
-    ...admin,
-  },
-  30_000,
-  false,
-);
+const postgresAdmin = process.env.BENCH_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres';
 
-try {
-  const userToken = await login(server.url, admin.ADMIN_USERNAME, admin.ADMIN_PASSWORD);
-  const created = await fetch(`${server.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${userToken}` },
-    body: JSON.stringify({
-      query: 'mutation { createServiceAccount(input: { durationDays: 1, purpose: "Benchmark" }) { token } }',
-    }),
-  });
-  const serviceToken = (await created.json()).data.createServiceAccount.token as string;
-
-  const graphql = (query: string, token?: string) => ({
-    url: `${server.url}/graphql`,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query }),
-  });
-  const anonymous = await measure({ name: '{ version } anonymous', ...graphql('{ version }') });
-  const user = await measure({ name: '{ me } user session token', ...graphql('{ me { userName roles } }', userToken) });
-  const service = await measure({
-    name: '{ me } service-account token',
-    ...graphql('{ me { userName roles } }', serviceToken),
-  });
-  const rows = [anonymous, user, service];
-  printTable(rows);
-  const ratios = {
-    authenticatedOverAnonymous: +(user.requestsPerSecond / anonymous.requestsPerSecond).toFixed(3),
-    serviceAccountOverUser: +(service.requestsPerSecond / user.requestsPerSecond).toFixed(3),
-  };
-  console.log(ratios, machine());
-  mkdirSync(new URL('results/', import.meta.url), { recursive: true });
-  const file = new URL(`results/auth-${new Date().toISOString().slice(0, 10)}.json`, import.meta.url);
-  writeFileSync(file, `${JSON.stringify({ machine: machine(), rows, ratios }, null, 2)}\n`);
-  const failed = rows.filter((r) => r.errors > 0 || r.non2xx > 0);
-  if (failed.length > 0) {
-    console.error('Some requests failed:', failed.map((r) => r.name).join(', '));
-    process.exitCode = 1;
+async function postgresReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: postgresAdmin, connectionTimeoutMillis: 1500 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    console.log(`PostgreSQL not reachable at ${postgresAdmin}: PostgreSQL run skipped.`);
+    return false;
+  } finally {
+    await client.end().catch(() => {});
   }
-} finally {
-  await server.stop();
-  rmSync(dir, { recursive: true, force: true });
 }
+
+async function benchProvider(provider: Provider) {
+  const dir = mkdtempSync(join(tmpdir(), 'grc-bench-auth-'));
+  const database =
+    provider === 'sqlite'
+      ? { url: `file:${join(dir, 'bench.db')}`, drop: async () => {} }
+      : await temporaryPostgresDatabase(postgresAdmin, 'grc_bench_auth');
+  const server = await startServerProcess(
+    {
+      DATABASE_URL: database.url,
+      JWT_KEY_FILE: join(dir, 'keys.json'),
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_MINUTE: '0',
+      NODE_ENV: benchNodeEnv,
+      ...admin,
+    },
+    60_000,
+    false,
+  );
+  try {
+    const userToken = await login(server.url, admin.ADMIN_USERNAME, admin.ADMIN_PASSWORD);
+    const created = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${userToken}` },
+      body: JSON.stringify({
+        query: 'mutation { createServiceAccount(input: { durationDays: 1, purpose: "Benchmark" }) { token } }',
+      }),
+    });
+    const serviceToken = (await created.json()).data.createServiceAccount.token as string;
+    const pid = server.child.pid ?? 0;
+    const graphql = (name: string, query: string, token?: string) => (seconds?: number) =>
+      slice(
+        {
+          name,
+          url: `${server.url}/graphql`,
+          headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          body: JSON.stringify({ query }),
+        },
+        pid,
+        seconds,
+      );
+    const series = await interleave(
+      {
+        anonymous: graphql('{ version }', '{ version }'),
+        session: graphql('{ me } session', '{ me { userName roles } }', userToken),
+        service: graphql('{ me } service account', '{ me { userName roles } }', serviceToken),
+      },
+      undefined,
+      provider,
+    );
+    const ratio = (a: keyof typeof series) =>
+      stats(series[a].map((r, i) => r.requestsPerSecond / (series.anonymous[i]?.requestsPerSecond ?? Number.NaN)));
+    return {
+      provider,
+      'req/s': Object.fromEntries(
+        Object.entries(series).map(([k, v]) => [
+          k,
+          stats(
+            v.map((r) => r.requestsPerSecond),
+            0,
+          ),
+        ]),
+      ),
+      'CPU ms/request': Object.fromEntries(
+        Object.entries(series).map(([k, v]) => [k, stats(v.map((r) => r.cpuMsPerRequest))]),
+      ),
+      ratios: { '{ me } session / anonymous': ratio('session'), '{ me } service / anonymous': ratio('service') },
+    };
+  } finally {
+    await server.stop();
+    await database.drop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const only = process.env.BENCH_PROVIDERS?.split(',') as Provider[] | undefined;
+const providers: Provider[] = only ?? ((await postgresReachable()) ? ['sqlite', 'postgresql'] : ['sqlite']);
+const results = [];
+for (const provider of providers) {
+  const result = await benchProvider(provider);
+  console.log(`\n== ${provider} (NODE_ENV=${benchNodeEnv}) ==`);
+  for (const [name, table] of Object.entries(result)) {
+    if (typeof table !== 'object') continue;
+    console.log(name);
+    console.table(table);
+  }
+  results.push(result);
+}
+console.log(machine());
+mkdirSync(new URL('results/', import.meta.url), { recursive: true });
+writeFileSync(
+  new URL(`results/auth-${new Date().toISOString().slice(0, 10)}.json`, import.meta.url),
+  `${JSON.stringify({ machine: machine(), results }, null, 2)}\n`,
+);

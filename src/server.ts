@@ -1,15 +1,16 @@
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { adminRoutes } from './admin/routes.ts';
 import type { Auth } from './auth/runtime.ts';
 import type { Config } from './config.ts';
 import type { RequestContext } from './context.ts';
 import type { Db } from './db/client.ts';
+import { graphiqlRoutes, renderGraphiQL } from './http/graphiql.ts';
 import { healthRoutes } from './http/health.ts';
 import { homeRoutes } from './http/home.ts';
 import { type Metrics, metricsRoutes } from './http/metrics.ts';
 import { clientAddressOf, factsOf, type NodeServerContext, useRequestFacts } from './http/request-facts.ts';
 import { routeLabeler, useRoutes } from './http/router.ts';
+import { useCompression } from './http/use-compression.ts';
 import { useHttpLimits } from './http/use-http-limits.ts';
 import { useIdempotency } from './http/use-idempotency.ts';
 import { useRateLimit } from './http/use-rate-limit.ts';
@@ -90,7 +91,7 @@ export function createServer({ config, db, log, auth, metrics, isDraining }: Ser
     ...apiRoutes,
     ...adminRoutes(),
     ...(config.metricsEnabled && metrics ? metricsRoutes(metrics) : []),
-    ...(config.viewApis ? swaggerRoutes(apiRoutes) : []),
+    ...(config.viewApis ? [...swaggerRoutes(apiRoutes), ...graphiqlRoutes()] : []),
   ];
   const allRoutes = [...routes, ...homeRoutes(routes, { graphiql: config.viewApis })];
   const routeOf = routeLabeler(allRoutes);
@@ -118,6 +119,7 @@ export function createServer({ config, db, log, auth, metrics, isDraining }: Ser
       ...(config.trustedDocuments === 'off' ? [] : [useTrustedDocuments({ mode: config.trustedDocuments })]),
       useRequestLog({ log, metrics, routeOf }),
       useSecurityHeaders(),
+      useCompression(),
       useHttpLimits(config.http),
       useRateLimit({
         perMinute: config.http.rateLimitPerMinute,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -95,4 +96,80 @@ export async function temporaryPostgresDatabase(adminUrl: string, prefix: string
       await client.end();
     },
   };
+}
+
+/** Rounds of an interleaved comparison (BENCH_ROUNDS, default 5). */
+export const benchRounds = Number(process.env.BENCH_ROUNDS ?? 5);
+/** Seconds of one slice of an interleaved comparison (BENCH_SLICE_SECONDS, default 5). */
+export const sliceSeconds = Number(process.env.BENCH_SLICE_SECONDS ?? 5);
+/**
+ * NODE_ENV of the servers under test (BENCH_NODE_ENV, default `production`, as the image runs;
+ * `development` measures what it changes).
+ */
+export const benchNodeEnv = process.env.BENCH_NODE_ENV ?? 'production';
+
+/** CPU time (user + system) a process has used so far, in milliseconds, from /proc (Linux). */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces): utime is the 12th, stime the 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
+}
+// USER_HZ is 100 on every Linux build this runs on.
+const clockTicks = 100;
+
+/** Resident memory of a process in MiB, from /proc (Linux). */
+export function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+export interface SliceResult {
+  requestsPerSecond: number;
+  /** Server CPU per request, in milliseconds. */
+  cpuMsPerRequest: number;
+}
+
+/** One slice of load against a server process; fails on any error or non-2xx answer. */
+export async function slice(options: LoadOptions, pid: number, seconds = sliceSeconds): Promise<SliceResult> {
+  const cpuBefore = cpuMs(pid);
+  const result = await run(options, seconds);
+  const cpu = cpuMs(pid) - cpuBefore;
+  if (result.errors > 0 || result.non2xx > 0) {
+    throw new Error(`${options.name}: ${result.errors} errors, ${result.non2xx} non-2xx answers`);
+  }
+  return {
+    requestsPerSecond: result.requests.total / seconds,
+    cpuMsPerRequest: cpu / Math.max(1, result.requests.total),
+  };
+}
+
+/** Min, median and max of a series. */
+export function stats(values: number[], digits = 3) {
+  const sorted = [...values].sort((x, y) => x - y);
+  const round = (v: number | undefined) => +(v ?? Number.NaN).toFixed(digits);
+  return { min: round(sorted[0]), median: round(sorted[Math.floor(sorted.length / 2)]), max: round(sorted.at(-1)) };
+}
+
+/**
+ * Runs `contenders` in interleaved slices, `rounds` times, alternating which goes first in each
+ * round so that neither always meets a warmer or busier machine. Answers each contender's series.
+ */
+export async function interleave<K extends string>(
+  contenders: Record<K, (seconds?: number) => Promise<SliceResult>>,
+  rounds = benchRounds,
+  label = '',
+): Promise<Record<K, SliceResult[]>> {
+  const names = Object.keys(contenders) as K[];
+  const series = Object.fromEntries(names.map((n) => [n, [] as SliceResult[]])) as Record<K, SliceResult[]>;
+  for (const name of names) await contenders[name](2); // warm-up, not counted
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? names : [...names].reverse();
+    for (const name of order) series[name].push(await contenders[name]());
+    console.log(
+      `${label} round ${round + 1}:`,
+      Object.fromEntries(names.map((n) => [n, Math.round(series[n].at(-1)?.requestsPerSecond ?? 0)])),
+    );
+  }
+  return series;
 }

@@ -49,13 +49,56 @@ export function principalOf(claims: TokenClaims): Principal {
   };
 }
 
+/** What a request's `Authorization` header came to: no header, a verified token, or a refusal. */
+export type Verification =
+  | { kind: 'none' }
+  | { kind: 'verified'; claims: TokenClaims }
+  | { kind: 'refused'; reason: RefusalReason; claims?: TokenClaims };
+
+/**
+ * Verifies a request's bearer token once per request, however many parts of the server ask
+ * (the rate limiter's identity, idempotency keys, authentication): the answer is kept with the
+ * request object.
+ */
+export function createRequestVerifier(tokens: TokenService) {
+  const verified = new WeakMap<Request, Promise<Verification>>();
+  const verify = async (header: string | null): Promise<Verification> => {
+    if (header === null) return { kind: 'none' };
+    if (header.length > maxHeaderLength) return { kind: 'refused', reason: 'header_too_long' };
+    const match = bearer.exec(header.trim());
+    if (!match?.[1]) return { kind: 'refused', reason: 'malformed_header' };
+    try {
+      return { kind: 'verified', claims: await tokens.verify(match[1]) };
+    } catch (error) {
+      if (error instanceof TokenRejectedError)
+        return { kind: 'refused', reason: error.reason, claims: error.expiredClaims };
+      throw error;
+    }
+  };
+  return function verificationOf(request: Request): Promise<Verification> {
+    let answer = verified.get(request);
+    if (!answer) {
+      answer = verify(request.headers.get('authorization'));
+      verified.set(request, answer);
+    }
+    return answer;
+  };
+}
+
+export type RequestVerifier = ReturnType<typeof createRequestVerifier>;
+
 /**
  * Authenticates a request by its `Authorization: Bearer <jwt>` header: no
  * header is an anonymous request (null); anything else that is not a valid,
  * current token of ours is refused with `UnauthenticatedError`. The reason
  * is logged, the token never is.
  */
-export function createAuthenticator({ tokens, log, check, onRefused }: AuthenticatorOptions) {
+export function createAuthenticator({
+  verificationOf,
+  log,
+  check,
+  onRefused,
+}: Omit<AuthenticatorOptions, 'tokens'> & { verificationOf: RequestVerifier }) {
   const refuse = (request: Request, reason: RefusalReason, claims?: TokenClaims): never => {
     onRefused?.(reason, claims, request);
     log.info(
@@ -65,21 +108,12 @@ export function createAuthenticator({ tokens, log, check, onRefused }: Authentic
     throw new UnauthenticatedError(messages[reason] ?? 'Invalid or expired token', true);
   };
   return async function authenticate(request: Request): Promise<Principal | null> {
-    const header = request.headers.get('authorization');
-    if (header === null) return null;
-    if (header.length > maxHeaderLength) return refuse(request, 'header_too_long');
-    const match = bearer.exec(header.trim());
-    if (!match?.[1]) return refuse(request, 'malformed_header');
-    let claims: TokenClaims;
-    try {
-      claims = await tokens.verify(match[1]);
-    } catch (error) {
-      if (error instanceof TokenRejectedError) return refuse(request, error.reason, error.expiredClaims);
-      throw error;
-    }
-    const refusal = check?.(claims);
-    if (refusal) return refuse(request, refusal, claims);
-    return principalOf(claims);
+    const verification = await verificationOf(request);
+    if (verification.kind === 'none') return null;
+    if (verification.kind === 'refused') return refuse(request, verification.reason, verification.claims);
+    const refusal = check?.(verification.claims);
+    if (refusal) return refuse(request, refusal, verification.claims);
+    return principalOf(verification.claims);
   };
 }
 
@@ -88,15 +122,15 @@ export function createAuthenticator({ tokens, log, check, onRefused }: Authentic
  * logging or auditing anything: for plumbing that only needs to know who
  * is calling (keys of idempotent writes). `authenticate` still decides.
  */
-export function createIdentifier({ tokens, check }: Pick<AuthenticatorOptions, 'tokens' | 'check'>) {
+export function createIdentifier({
+  verificationOf,
+  check,
+}: Pick<AuthenticatorOptions, 'check'> & { verificationOf: RequestVerifier }) {
   return async function identify(request: Request): Promise<Principal | null> {
-    const header = request.headers.get('authorization');
-    if (header === null || header.length > maxHeaderLength) return null;
-    const match = bearer.exec(header.trim());
-    if (!match?.[1]) return null;
     try {
-      const claims = await tokens.verify(match[1]);
-      return check?.(claims) ? null : principalOf(claims);
+      const verification = await verificationOf(request);
+      if (verification.kind !== 'verified' || check?.(verification.claims)) return null;
+      return principalOf(verification.claims);
     } catch {
       return null;
     }

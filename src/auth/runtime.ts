@@ -5,7 +5,13 @@ import type { Db } from '../db/client.ts';
 import { clientAddressOf, requestIdOf } from '../http/request-facts.ts';
 import { LimitsStore } from '../limits/store.ts';
 import type { Logger } from '../logger.ts';
-import { createAuthenticator, createIdentifier, principalOf, type RefusalReason } from './authenticate.ts';
+import {
+  createAuthenticator,
+  createIdentifier,
+  createRequestVerifier,
+  principalOf,
+  type RefusalReason,
+} from './authenticate.ts';
 import { ChangeFeed } from './change-feed.ts';
 import { KeyStore } from './keys.ts';
 import { LoginThrottle } from './login-throttle.ts';
@@ -102,6 +108,7 @@ export async function createAuth(config: Config, log: Logger, db: Db, options: A
   const audits = new AuditBatch(db, log, config.serviceAccounts.usageFlushMs);
   audits.start();
   const onFailure = options.onFailure ?? (() => {});
+  const verificationOf = createRequestVerifier(tokens);
 
   return {
     keys,
@@ -112,7 +119,7 @@ export async function createAuth(config: Config, log: Logger, db: Db, options: A
     usage,
     audits,
     authenticate: createAuthenticator({
-      tokens,
+      verificationOf,
       log,
       check: (claims) => revocations.refusalOf(claims),
       onRefused: (reason, claims, request) => {
@@ -121,7 +128,7 @@ export async function createAuth(config: Config, log: Logger, db: Db, options: A
         audits.add(key, entry, now());
       },
     }),
-    identify: createIdentifier({ tokens, check: (claims) => revocations.refusalOf(claims) }),
+    identify: createIdentifier({ verificationOf, check: (claims) => revocations.refusalOf(claims) }),
     onFailure,
     sessionTimeoutMs: config.auth.sessionTimeoutMinutes * 60_000,
     now,

@@ -161,6 +161,24 @@ export interface Page<T> {
   totalCount: () => Promise<number>;
 }
 
+/**
+ * An edge whose cursor is encoded only when read (most clients select
+ * `node` and `pageInfo`, not every edge's `cursor`).
+ */
+export function edgeOf<T>(node: T, key: string, value: unknown, id: number | string): { cursor: string; node: T } {
+  return {
+    node,
+    get cursor() {
+      return encodeCursor(key, value, id);
+    },
+  };
+}
+
+/** A page's start and end cursors. */
+export function endCursors(edges: { cursor: string }[]): Pick<PageInfo, 'startCursor' | 'endCursor'> {
+  return { startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null };
+}
+
 /** Checks `first`/`last` against the limits; answers the page size and direction. */
 export function pageSize(args: PageArgs, limits: PageLimits): { size: number; forward: boolean } {
   const { first, last } = args;
@@ -214,26 +232,24 @@ export async function readPage<T extends object>(
   read: (part: ScanPart, take: number) => Promise<T[]>,
   count: () => Promise<number>,
 ): Promise<Page<T>> {
-  const rows: T[] = [];
-  // Each part is one index range in scan order; later parts only fill what is left of the page.
-  for (const part of scanParts(ordering, forward, cursor)) {
-    if (rows.length > size) break;
-    rows.push(...(await read(part, size + 1 - rows.length)));
-  }
+  // Each part is one index range in scan order, asked for all at once (a page that starts near the
+  // end of one range needs the next: sequential round trips made a deep page slower than the first);
+  // later parts only fill what is left of the page.
+  const found = await Promise.all(scanParts(ordering, forward, cursor).map((part) => read(part, size + 1)));
+  const rows = found.flat().slice(0, size + 1);
   const more = rows.length > size;
   const page = rows.slice(0, size);
   if (!forward) page.reverse();
   const edges = page.map((node) => {
     const row = node as Record<string, unknown>;
-    return { cursor: encodeCursor(ordering.key, row[ordering.column], row.id as number | string), node };
+    return edgeOf(node, ordering.key, row[ordering.column], row.id as number | string);
   });
   return {
     edges,
     pageInfo: {
       hasNextPage: forward ? more : cursor !== null,
       hasPreviousPage: forward ? cursor !== null : more,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      ...endCursors(edges),
     },
     totalCount: count,
   };

@@ -143,6 +143,8 @@ const wholeNumber = z
 export const pageParams = z.object({
   skip: wholeNumber.pipe(z.number().min(0, 'must be 0 or more').max(1e9, 'is too large')),
   take: wholeNumber.pipe(z.number().min(1, 'must be at least 1').max(maxPageSize, `must be at most ${maxPageSize}`)),
+  /** Keyset paging: the issues after this id (the last id of the page before). */
+  after: wholeNumber.pipe(z.number().max(2_147_483_647, 'is too large')).optional(),
 });
 
 /** The path parameters of `getAllByParent/{parentId}/{module}`. */

@@ -2,7 +2,8 @@ import { authorize } from '../access/policy.ts';
 import type { ServiceContext } from '../context.ts';
 import {
   decodeCursor,
-  encodeCursor,
+  edgeOf,
+  endCursors,
   type Ordering,
   type Page,
   type PageArgs,
@@ -17,6 +18,7 @@ import { parseInput } from '../validation.ts';
 import { whereOf } from './filter.ts';
 import { defaultPageSize, issueFilter, maxPageSize } from './input.ts';
 import { regscaleOrder, regscaleWhere } from './where.ts';
+import { withColumns } from './write.ts';
 
 export type IssueOrderField = 'DUE_DATE' | 'SEVERITY' | 'CREATED_AT' | 'UPDATED_AT' | 'ID';
 export type OrderDirection = 'ASC' | 'DESC';
@@ -60,7 +62,7 @@ export async function listIssues<Include extends Prisma.IssueInclude | undefined
   await resolveLiteral(ctx.db, lookups);
   const read = (part: ScanPart, take: number) =>
     ctx.db.issue.findMany({
-      ...(query as object),
+      ...(withColumns(query, 'id', ordering.column as keyof Prisma.IssueSelect) as object),
       where: { AND: [where, part.where as Prisma.IssueWhereInput] },
       orderBy: part.orderBy as Prisma.IssueOrderByWithRelationInput[],
       take,
@@ -102,22 +104,17 @@ export async function offsetIssues<Include extends Prisma.IssueInclude | undefin
   await resolveLiteral(ctx.db, lookups);
   const orderBy = regscaleOrder(args.order);
   const rows = (await ctx.db.issue.findMany({
-    ...(query as object),
+    ...(withColumns(query, 'id') as object),
     where,
     orderBy,
     skip,
     take: take + 1,
   })) as unknown as (Prisma.IssueGetPayload<{ include: Include }> & { id: number })[];
   const page = rows.slice(0, take);
-  const edges = page.map((node) => ({ cursor: encodeCursor('ID:ASC', node.id, node.id), node }));
+  const edges = page.map((node) => edgeOf(node, 'ID:ASC', node.id, node.id));
   return {
     edges,
-    pageInfo: {
-      hasNextPage: rows.length > take,
-      hasPreviousPage: skip > 0,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
+    pageInfo: { hasNextPage: rows.length > take, hasPreviousPage: skip > 0, ...endCursors(edges) },
     totalCount: () => ctx.db.issue.count({ where }),
   };
 }

@@ -4,10 +4,10 @@ import type { ServiceContext } from '../context.ts';
 import { transact } from '../db/transaction.ts';
 import type { Prisma } from '../db/types.ts';
 import { IssueStatus } from '../db/types.ts';
-import { NotFoundError } from '../errors.ts';
+import { BadUserInputError, NotFoundError } from '../errors.ts';
 import { parseInput } from '../validation.ts';
 import { createInput, pageParams, parentParams, parseIssueId, updateInput } from './input.ts';
-import { authorship, changeIssue, type IssueDb, type IssueQuery, insertIssue } from './write.ts';
+import { authorship, changeIssue, type IssueDb, type IssueQuery, insertIssue, withColumns } from './write.ts';
 
 async function findIssue(ctx: ServiceContext, id: unknown) {
   const issueId = parseIssueId(id);
@@ -45,7 +45,7 @@ export async function setIssueClosed(ctx: ServiceContext, id: unknown, closed: b
   const existing = await findIssue(ctx, id);
   return transact(ctx, async (tx) => {
     const issue = await tx.issue.update({
-      ...(query as object),
+      ...(withColumns(query, 'id') as object),
       where: { id: existing.id },
       data: {
         status: closed ? IssueStatus.CLOSED : IssueStatus.OPEN,
@@ -87,17 +87,17 @@ export async function deleteIssue(ctx: ServiceContext, id: unknown): Promise<num
 }
 
 /** Rows fetched per round trip while streaming every issue. */
-const streamBatch = 1000;
+const streamBatch = 500;
 
 /**
- * Every issue in id order, fetched in batches by id range so that memory
- * stays flat however many there are. Permission is checked before the
- * first row.
+ * Every issue in id order, in batches fetched by id range so that memory
+ * stays flat however many there are (one batch at a time, as the reader
+ * asks). Permission is checked before the first row.
  */
 export function allIssues(
   ctx: ServiceContext,
   where: Prisma.IssueWhereInput = {},
-): AsyncGenerator<Prisma.IssueGetPayload<object>> {
+): AsyncGenerator<Prisma.IssueGetPayload<object>[]> {
   authorize(ctx.principal, 'readIssues');
   return (async function* () {
     let after = 0;
@@ -107,7 +107,7 @@ export function allIssues(
         orderBy: { id: 'asc' },
         take: streamBatch,
       });
-      yield* batch;
+      if (batch.length > 0) yield batch;
       if (batch.length < streamBatch) return;
       after = batch.at(-1)?.id ?? after;
     }
@@ -126,9 +126,15 @@ export function issuesByParent(ctx: ServiceContext, parentId: unknown, parentMod
   return allIssues(ctx, { parentId: id, parentModule: module });
 }
 
-/** A page of issues in id order by offset, for REST clients that page with `skip` and `take`. */
-export async function pageIssues(ctx: ServiceContext, params: { skip: unknown; take: unknown }) {
+/**
+ * A page of issues in id order, for REST clients: by offset (`skip`, which reads the skipped
+ * rows) or by keyset (`after`, the last id of the page before: an index range, as cheap deep
+ * as at the start). Not both.
+ */
+export async function pageIssues(ctx: ServiceContext, params: { skip: unknown; take: unknown; after?: unknown }) {
   authorize(ctx.principal, 'readIssues');
-  const { skip, take } = parseInput(pageParams, params);
+  const { skip, take, after } = parseInput(pageParams, params);
+  if (after !== undefined && skip > 0) throw new BadUserInputError('after: cannot be used with skip', 'after');
+  if (after !== undefined) return ctx.db.issue.findMany({ where: { id: { gt: after } }, orderBy: { id: 'asc' }, take });
   return ctx.db.issue.findMany({ orderBy: { id: 'asc' }, skip, take });
 }

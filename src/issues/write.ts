@@ -13,6 +13,15 @@ import { severityRank } from './severity.ts';
  */
 export type IssueQuery = { include?: Prisma.IssueInclude; select?: Prisma.IssueSelect };
 
+/**
+ * The query with these columns too, when it selects columns (GraphQL loads only the columns a
+ * request asks for): for what the service itself reads of the row.
+ */
+export function withColumns<Q extends IssueQuery>(query: Q, ...columns: (keyof Prisma.IssueSelect)[]): Q {
+  if (!query.select) return query;
+  return { ...query, select: { ...query.select, ...Object.fromEntries(columns.map((c) => [c, true])) } };
+}
+
 export async function checkOwner(ctx: ServiceContext, ownerId: string | null | undefined, field: string) {
   if (!ownerId) return;
   const owner = await ctx.db.user.findUnique({ where: { id: ownerId }, select: { id: true } });
@@ -55,7 +64,7 @@ export async function insertIssue(
   const severityLevel = data.severityLevel ?? IssueSeverity.NOT_ASSIGNED;
   const status = data.status ?? IssueStatus.OPEN;
   const issue = await db.issue.create({
-    ...(query as object),
+    ...(withColumns(query, 'id', 'title') as object),
     data: {
       ...regscaleData(data),
       title: data.title,
@@ -111,7 +120,7 @@ export async function changeIssue(
   if (data.dueDate !== undefined) changes.dueDate = data.dueDate;
   if (data.issueOwnerId !== undefined) changes.issueOwnerId = data.issueOwnerId;
   const issue = await db.issue.update({
-    ...(query as object),
+    ...(withColumns(query, 'id') as object),
     where: { id: existing.id },
     data: { ...changes, ...authorship(ctx, 'lastUpdated') },
   });

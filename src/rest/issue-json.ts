@@ -11,12 +11,12 @@ type RegscaleJson = { [K in RegscaleField]: FieldValue<K> extends Date ? string 
  * every field present, null where there is no value.
  */
 export function issueJson(issue: Issue) {
-  const regscale = Object.fromEntries(
-    regscaleFieldNames.map((name) => {
-      const value = issue[name];
-      return [name, value instanceof Date ? value.toISOString() : (value ?? null)];
-    }),
-  ) as RegscaleJson;
+  // A loop, not Object.fromEntries: this runs for every row of a getAll stream.
+  const regscale: Record<string, unknown> = {};
+  for (const name of regscaleFieldNames) {
+    const value = issue[name];
+    regscale[name] = value instanceof Date ? value.toISOString() : (value ?? null);
+  }
   return {
     id: issue.id,
     uuid: issue.uuid,
@@ -31,7 +31,7 @@ export function issueJson(issue: Issue) {
     lastUpdatedById: issue.lastUpdatedById,
     dateCreated: issue.createdAt.toISOString(),
     dateLastUpdated: issue.updatedAt.toISOString(),
-    ...regscale,
+    ...(regscale as RegscaleJson),
   };
 }
 

@@ -31,54 +31,55 @@ const versionHeaderDoc = {
  * first batch is read before answering, so that a database that is down
  * gets its 503 (through `handle`) rather than a 200 whose body breaks off.
  */
-export async function streamedIssues(ctx: RequestContext, rows: AsyncGenerator<Issue>): Promise<Response> {
-  const first = await rows.next();
-  const stream = streamArray(first, rows, (error) => ctx.log.error({ err: error }, 'issue stream failed'));
+export async function streamedIssues(ctx: RequestContext, batches: AsyncGenerator<Issue[]>): Promise<Response> {
+  const first = await batches.next();
+  const stream = streamArray(first, batches, (error) => ctx.log.error({ err: error }, 'issue stream failed'));
   return new Response(stream, { headers: jsonHeaders });
 }
 
 /**
- * Streams a JSON array: each issue is serialised as its batch arrives, so
- * memory stays flat for any number of rows. `first` is the row already read
- * before answering. A later failure cannot change the status any more; the
- * stream is then aborted, which the client sees as a truncated (invalid)
+ * Streams a JSON array: one batch of issues serialised per read, and the
+ * next batch fetched only when the client has taken the last (backpressure),
+ * so memory stays flat for any number of rows. `first` is the batch already
+ * read before answering. A later failure cannot change the status any more;
+ * the stream is then aborted, which the client sees as a truncated (invalid)
  * JSON document, never as a complete one.
  */
 function streamArray(
-  first: IteratorResult<Issue>,
-  rows: AsyncGenerator<Issue>,
+  first: IteratorResult<Issue[]>,
+  batches: AsyncGenerator<Issue[]>,
   onError: (error: unknown) => void,
 ): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
-  let ahead: IteratorResult<Issue> | undefined = first;
+  let ahead: IteratorResult<Issue[]> | undefined = first;
   let opened = false;
-  return new ReadableStream({
-    async pull(controller) {
-      try {
-        const chunk: string[] = [];
-        // Send in slices of about a hundred rows: fewer, larger writes.
-        for (let i = 0; i < 100; i++) {
-          const next = ahead ?? (await rows.next());
+  return new ReadableStream(
+    {
+      async pull(controller) {
+        try {
+          const next = ahead ?? (await batches.next());
           ahead = undefined;
           if (next.done) {
-            chunk.push(opened ? ']' : '[]');
-            controller.enqueue(encoder.encode(chunk.join('')));
+            controller.enqueue(Buffer.from(opened ? ']' : '[]'));
             controller.close();
             return;
           }
-          chunk.push(opened ? ',' : '[', JSON.stringify(issueJson(next.value)));
-          opened = true;
+          let chunk = '';
+          for (const issue of next.value) {
+            chunk += (opened ? ',' : '[') + JSON.stringify(issueJson(issue));
+            opened = true;
+          }
+          controller.enqueue(Buffer.from(chunk));
+        } catch (error) {
+          onError(error);
+          controller.error(error);
         }
-        controller.enqueue(encoder.encode(chunk.join('')));
-      } catch (error) {
-        onError(error);
-        controller.error(error);
-      }
+      },
+      async cancel() {
+        await batches.return(undefined);
+      },
     },
-    async cancel() {
-      await rows.return(undefined);
-    },
-  });
+    { highWaterMark: 0 },
+  );
 }
 
 /**
@@ -123,8 +124,12 @@ export function issueRoutes(kit: RestKit): Route[] {
         GET: (request) =>
           handle(kit, request, async (ctx) => {
             const params = new URL(request.url).searchParams;
-            if (params.has('skip') || params.has('take')) {
-              const page = await pageIssues(ctx, { skip: params.get('skip') ?? 0, take: params.get('take') ?? 100 });
+            if (params.has('skip') || params.has('take') || params.has('after')) {
+              const page = await pageIssues(ctx, {
+                skip: params.get('skip') ?? 0,
+                take: params.get('take') ?? 100,
+                after: params.get('after') ?? undefined,
+              });
               return Response.json(page.map(issueJson), { headers: jsonHeaders });
             }
             return streamedIssues(ctx, allIssues(ctx));
@@ -136,8 +141,10 @@ export function issueRoutes(kit: RestKit): Route[] {
           tags: ['Issues'],
           summary: 'Every issue the caller may read, as a JSON array',
           description:
-            `Streamed in id order, whatever the number of issues. With \`skip\` or \`take\`, one page ` +
-            `instead (\`take\` at most ${maxPageSize}). A failure midway cuts the streamed body short ` +
+            `Streamed in id order, whatever the number of issues. With \`skip\`, \`take\` or \`after\`, one ` +
+            `page instead (\`take\` at most ${maxPageSize}): \`after\` (the last id of the page before) ` +
+            'pages by keyset, as fast deep in the list as at its start; `skip` pages by offset, which reads ' +
+            'every skipped issue. A failure midway cuts the streamed body short ' +
             '(invalid JSON), so a complete array is always the whole list.',
           security: [{ bearerAuth: [] }],
           parameters: [
@@ -155,6 +162,14 @@ export function issueRoutes(kit: RestKit): Route[] {
               description: 'Issues in the page; 100 when only `skip` is given.',
               schema: { type: 'integer', minimum: 1, maximum: maxPageSize, default: 100 },
             },
+            {
+              name: 'after',
+              in: 'query',
+              required: false,
+              description:
+                'Keyset paging: the issues after this id, in id order (give the last id of the page before). Not with `skip`.',
+              schema: { type: 'integer', minimum: 0, maximum: 2_147_483_647 },
+            },
           ],
           responses: {
             '200': {
@@ -163,7 +178,7 @@ export function issueRoutes(kit: RestKit): Route[] {
                 'application/json': { schema: { type: 'array', items: { $ref: '#/components/schemas/Issue' } } },
               },
             },
-            '400': errorResponseDoc('Invalid skip or take.'),
+            '400': errorResponseDoc('Invalid skip, take or after, or skip with after.'),
             ...authErrorDocs,
             ...availabilityErrorDocs,
           },

@@ -11,6 +11,7 @@ import { OrderDirectionEnum, PageInfo } from './pagination.ts';
 const IssueEdge = builder.objectRef<{ cursor: string; node: object }>('IssueEdge').implement({
   description: 'An issue and its cursor.',
   fields: (t) => ({
+    // Encoded only when selected (`edgeOf`).
     cursor: t.exposeString('cursor', { description: 'Opaque position of this edge, for after/before.' }),
     node: t.field({ type: IssueType, description: 'The issue.', resolve: (edge) => edge.node as never }),
   }),

@@ -52,9 +52,17 @@ export const graphqlTypeOf = {
 /** Booleans RegScale's record always holds (stored with a default). */
 const alwaysSet = new Set(['isPublic', 'isPoam']);
 
+/**
+ * No type-level scope: re-checking `read` on every field of every node costs more than the page
+ * itself. Every field that answers issues asks `read` or `write` itself (and the service asks the
+ * access policy again); test/schema/issue-scopes.test.ts fails on a field that does not.
+ */
 export const IssueType = builder.prismaObject('Issue', {
   description: 'A GRC issue (finding), modelled on RegScale’s issue record.',
-  authScopes: read,
+  // Only the columns a request asks for are read (exposed fields select their own). The two
+  // labels' columns are always read: a field with a select of its own is re-planned for every
+  // row (Pothos's loader mapping), which cost more than two small columns.
+  select: { id: true, severityLevel: true, status: true },
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Numeric identifier.' }),
     uuid: t.exposeString('uuid', { description: 'Globally unique identifier.' }),
@@ -119,7 +127,8 @@ export const IssueType = builder.prismaObject('Issue', {
           type: graphqlTypeOf[regscaleFields[name]],
           nullable: !alwaysSet.has(name) as true,
           description: `RegScale’s \`${name}\`.`,
-          resolve: (issue: Issue) => issue[name] as never,
+          select: { [name]: true },
+          resolve: (issue) => (issue as unknown as Issue)[name] as never,
         }),
       ]),
     ),

@@ -231,6 +231,37 @@ describe.each(testProviders)('the REST issues API on %s', (provider) => {
     expect(ids(paged)).toEqual(ids(all));
   });
 
+  it('pages by keyset with after and take, in id order, the same pages as skip', async () => {
+    const all = await expected();
+    const ids = (list: readonly IssueJson[]) => list.map((i) => i.id);
+    expect(ids(await getAll('?after=0&take=3'))).toEqual(ids(all.slice(0, 3)));
+    expect(await getAll(`?after=${all[9]?.id}&take=3`)).toEqual(all.slice(10, 13));
+    expect(ids(await getAll(`?after=${all[9]?.id}`))).toEqual(ids(all.slice(10, 110)));
+    expect(await getAll(`?after=${all.at(-1)?.id}&take=5`)).toEqual([]);
+    // Following the last id of each page covers the whole list exactly once.
+    const paged: IssueJson[] = [];
+    for (let after = 0; ; ) {
+      const page = await getAll(`?after=${after}&take=500`);
+      paged.push(...page);
+      if (page.length < 500) break;
+      after = page.at(-1)?.id ?? 0;
+    }
+    expect(ids(paged)).toEqual(ids(all));
+  });
+
+  it('refuses after with skip, and bad after values, with BAD_USER_INPUT', async () => {
+    for (const query of ['after=5&skip=2', 'after=-1', 'after=abc', 'after=99999999999', 'after=1.5']) {
+      const response = await get(`/api/issues/getAll?${query}`, token.AUDITOR);
+      const body = await response.json();
+      expect({ query, status: response.status, code: body.error?.code }).toEqual({
+        query,
+        status: 400,
+        code: 'BAD_USER_INPUT',
+      });
+      expect(body.error.message).toMatch(/^after: /);
+    }
+  });
+
   it('refuses bad skip and take values with BAD_USER_INPUT', async () => {
     for (const query of [
       'take=0',

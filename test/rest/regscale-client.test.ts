@@ -4,6 +4,7 @@
  * GraphQL text), and checks each answer against what the client reads.
  * Each step names the client's module and function it replays.
  */
+import { gunzipSync, inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp, userPassword } from '../support/app.ts';
 import { testProviders } from '../support/databases.ts';
@@ -103,6 +104,17 @@ function userIdFromJwt(jwt: string): unknown {
   return JSON.parse(Buffer.from(parts[1] ?? '', 'base64url').toString('utf8')).id;
 }
 
+/** The JSON of an answer as python-requests hands it over: decoded from what it asked for (gzip, deflate). */
+// biome-ignore lint/suspicious/noExplicitAny: JSON, read as the client reads it
+async function decoded(response: Response): Promise<any> {
+  const raw = Buffer.from(await response.arrayBuffer());
+  const encoding = response.headers.get('content-encoding');
+  const text = (encoding === 'gzip' ? gunzipSync(raw) : encoding === 'deflate' ? inflateSync(raw) : raw).toString(
+    'utf8',
+  );
+  return text ? JSON.parse(text) : null;
+}
+
 describe.each(testProviders)("RegScale's client against the server on %s", (provider) => {
   let app: TestApp;
   let userId = '';
@@ -117,7 +129,12 @@ describe.each(testProviders)("RegScale's client against the server on %s", (prov
       headers,
       ...(json === undefined ? {} : { body: JSON.stringify(json) }),
     });
-    const text = await response.text();
+    // python-requests decodes what it asked for (gzip, deflate) before the client reads it.
+    const raw = Buffer.from(await response.arrayBuffer());
+    const encoding = response.headers.get('content-encoding');
+    const text = (encoding === 'gzip' ? gunzipSync(raw) : encoding === 'deflate' ? inflateSync(raw) : raw).toString(
+      'utf8',
+    );
     return { status: response.status, body: text ? JSON.parse(text) : null };
   }
 
@@ -589,7 +606,7 @@ describe.each(testProviders)("RegScale's client against the server on %s", (prov
         headers: apiHeaders(bearer),
         body: JSON.stringify({ query: byParentQuery(3, 'securityplans') }),
       });
-      const body = await response.json();
+      const body = await decoded(response);
       expect(body.errors).toBeUndefined();
       expect(body.data.issues.items).toHaveLength(1);
       expect(Object.keys(body.data.issues.items[0])).toEqual(regscaleIssueFields);
