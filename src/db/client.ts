@@ -20,9 +20,13 @@ export function sqlitePath(url: string): string {
 
 /**
  * How long a write waits for a lock another connection holds before it
- * fails (DATABASE_BUSY): SQLite's busy timeout, PostgreSQL's lock_timeout.
+ * fails (DATABASE_BUSY): PostgreSQL's lock_timeout; on SQLite, `transact`'s
+ * retries of a short busy timeout.
  */
 export const lockWaitMs = 5000;
+
+/** How long one SQLite statement waits for a lock (synchronously) before `transact` tries again. */
+export const sqliteBusyStepMs = 200;
 
 export interface DbOptions {
   /** Largest number of PostgreSQL connections in the pool. @default 10 */
@@ -50,8 +54,9 @@ export function createDb(url: string, options: DbOptions = {}): { db: Db; provid
     const path = sqlitePath(url);
     // The folder holds password hashes and signing keys: owner only.
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    // A busy timeout lets concurrent writers wait for the lock instead of failing at once.
-    const adapter = new PrismaBetterSqlite3({ url: `file:${path}`, timeout: lockWaitMs });
+    // better-sqlite3 waits for another process's lock synchronously, blocking the event loop:
+    // only a moment here; `transact` tries again asynchronously for up to `lockWaitMs`.
+    const adapter = new PrismaBetterSqlite3({ url: `file:${path}`, timeout: sqliteBusyStepMs });
     return { db: withQueryListener(new PrismaClient({ adapter, ...queryLog(options) }), options), provider };
   }
   const pool = new pg.Pool({

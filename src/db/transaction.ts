@@ -1,6 +1,6 @@
 import type { ServiceContext } from '../context.ts';
 import { OutcomeUnknownError, TransactionTimeoutError } from '../errors.ts';
-import type { Db } from './client.ts';
+import { type Db, lockWaitMs } from './client.ts';
 import { isDatabaseUnavailable, storageFaultOf } from './errors.ts';
 
 /** The transaction client Prisma hands an interactive transaction. */
@@ -52,6 +52,31 @@ export async function transact<T>(
     timeoutMs: options.timeoutMs ?? standard.timeoutMs,
     maxWaitMs: options.maxWaitMs ?? standard.maxWaitMs,
   };
+  const started = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await attemptOnce(ctx, work, options, limits);
+    } catch (error) {
+      // SQLite waits for a lock synchronously, blocking every other request: it waits only a
+      // moment (`sqliteBusyStepMs`), and the transaction is tried again here, asynchronously, for
+      // up to `lockWaitMs` (then DATABASE_BUSY). The failed attempt was rolled back.
+      if (ctx.config.provider !== 'sqlite' || storageFaultOf(error)?.fault !== 'busy') throw error;
+      const pause = Math.min(200, 10 * 2 ** attempt);
+      const margin = answerMarginMs(ctx.config.http.requestTimeoutMs);
+      if (Date.now() - started + pause > lockWaitMs) throw error;
+      if (ctx.deadline && ctx.deadline.remaining() - margin < pause + 50) throw error;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+}
+
+/** One try of `transact`'s transaction. */
+async function attemptOnce<T>(
+  ctx: TransactionContext,
+  work: (tx: Tx) => Promise<T>,
+  options: TransactionOptions,
+  limits: { timeoutMs: number; maxWaitMs: number },
+): Promise<T> {
   const { deadline } = ctx;
   const budget = deadline
     ? Math.min(

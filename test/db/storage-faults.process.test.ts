@@ -117,7 +117,7 @@ describe('SQLite storage faults, through a real server', () => {
     }
   }, 90_000);
 
-  it('a write lock held beyond the busy timeout answers 503 DATABASE_BUSY; /readyz says busy; both recover', async () => {
+  it('a write lock held beyond the busy wait answers 503 DATABASE_BUSY without blocking other requests; /readyz says busy; both recover', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'grc-busy-'));
     const file = join(dir, 'grc.db');
     const server = await startServerProcess({ DATABASE_URL: `file:${file}`, ...admin });
@@ -131,7 +131,19 @@ describe('SQLite storage faults, through a real server', () => {
         const ready = await readyz(server);
         expect(ready.status).toBe(503);
         expect(ready.body.database).toBe('busy');
-        const refused = await createIssue(server, token, 'While locked');
+        // The write waits for the lock without blocking the server: a health check sent after it
+        // is answered before it (better-sqlite3 waits synchronously; transact retries asynchronously).
+        const order: string[] = [];
+        const waiting = createIssue(server, token, 'While locked').then((answer) => {
+          order.push('write');
+          return answer;
+        });
+        await new Promise((r) => setTimeout(r, 300));
+        const health = await fetch(`${server.url}/healthz`);
+        order.push('healthz');
+        expect(health.status).toBe(200);
+        const refused = await waiting;
+        expect(order).toEqual(['healthz', 'write']);
         expect({ status: refused.status, code: refused.code }).toEqual({ status: 503, code: 'DATABASE_BUSY' });
         const logged = await refusals(server, refused.requestId);
         expect(logged).toHaveLength(1);
