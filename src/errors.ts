@@ -1,5 +1,11 @@
 import { GraphQLError } from 'graphql';
-import { isDatabaseUnavailable, isStatementTimeout, type StorageFault, storageFaultOf } from './db/errors.ts';
+import {
+  isDatabaseUnavailable,
+  isSerializationFailure,
+  isStatementTimeout,
+  type StorageFault,
+  storageFaultOf,
+} from './db/errors.ts';
 
 /**
  * Every code the server sends, in GraphQL `extensions.code` and REST
@@ -276,6 +282,11 @@ export function toAppError(error: unknown, requestId: string, log: ErrorReporter
       `database refused a write: ${answer.code}`,
     );
     return answer;
+  }
+  if (isSerializationFailure(error)) {
+    // transact ran it again a few times already.
+    log.warn({ requestId }, 'a transaction kept losing to concurrent changes');
+    return new ConflictError('The change met concurrent changes and was rolled back: nothing was saved. Try again.');
   }
   if (isStatementTimeout(error)) {
     log.warn({ requestId }, 'a statement outlived its time limit and was cancelled');

@@ -55,6 +55,20 @@ export function isStatementTimeout(error: unknown): boolean {
   return false;
 }
 
+/**
+ * Whether a transaction lost a serialization race or a deadlock and was rolled back, so that it
+ * may simply run again: Prisma's P2034, the adapters' `TransactionWriteConflict`, PostgreSQL's
+ * 40001 serialization_failure or 40P01 deadlock_detected.
+ */
+export function isSerializationFailure(error: unknown): boolean {
+  for (const e of causesOf(error)) {
+    if (e.code === 'P2034' || e.kind === 'TransactionWriteConflict') return true;
+    if (e.originalCode === '40001' || e.originalCode === '40P01') return true;
+    if (typeof e.message === 'string' && /^TransactionWriteConflict$/.test(e.message)) return true;
+  }
+  return false;
+}
+
 interface Carrier {
   code?: unknown;
   kind?: unknown;

@@ -1,7 +1,7 @@
 import type { ServiceContext } from '../context.ts';
 import { OutcomeUnknownError, TransactionTimeoutError } from '../errors.ts';
 import { type Db, lockWaitMs } from './client.ts';
-import { isDatabaseUnavailable, storageFaultOf } from './errors.ts';
+import { isDatabaseUnavailable, isSerializationFailure, storageFaultOf } from './errors.ts';
 
 /** The transaction client Prisma hands an interactive transaction. */
 export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
@@ -57,6 +57,12 @@ export async function transact<T>(
     try {
       return await attemptOnce(ctx, work, options, limits);
     } catch (error) {
+      // A serialization failure or deadlock (a Serializable transaction met a concurrent change)
+      // was rolled back by the database: run it again, a few times, as PostgreSQL advises.
+      if (isSerializationFailure(error) && attempt < serializationRetries) {
+        await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * (attempt + 1)));
+        continue;
+      }
       // SQLite waits for a lock synchronously, blocking every other request: it waits only a
       // moment (`sqliteBusyStepMs`), and the transaction is tried again here, asynchronously, for
       // up to `lockWaitMs` (then DATABASE_BUSY). The failed attempt was rolled back.
@@ -69,6 +75,9 @@ export async function transact<T>(
     }
   }
 }
+
+/** How many times a transaction that lost a serialization race is run again. */
+const serializationRetries = 4;
 
 /** One try of `transact`'s transaction. */
 async function attemptOnce<T>(
