@@ -130,7 +130,8 @@ const ServiceAccountConnectionFilter = builder.inputType('ServiceAccountConnecti
   fields: (t) => ({
     status: t.field({ type: ServiceAccountStatusEnum, description: 'Only accounts in this status, now.' }),
     search: t.string({
-      description: 'Text found in the purpose, ignoring case; `%` and `_` are plain characters (1 to 200 characters).',
+      description:
+        'Text found in the purpose, ignoring case; `%` and `_` are plain characters (1 to 200 characters). A whole token id (`tokenId`) also finds its account.',
     }),
     createdBy: t.id({ description: 'Belonging to this user (who created it, or to whom it was transferred).' }),
     role: t.field({ type: RoleEnum, description: 'Carrying this role.' }),

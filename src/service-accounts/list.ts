@@ -18,6 +18,9 @@ const orderColumns = {
   LAST_USED_AT: { column: 'lastUsedAt', kind: 'date', nullable: true },
 } as const;
 
+/** A token id (`jti`) as the server makes them: a UUID. */
+const tokenId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const connectionFilter = z
   .object({
     status: statusFilter,
@@ -35,7 +38,8 @@ export interface ServiceAccountConnectionArgs extends PageArgs {
 /**
  * A page of service accounts (a Relay connection), by keyset on the chosen
  * column (`src/db/keyset.ts`); default newest first. `search` finds text in
- * the purpose literally (`%` and `_` are characters), ignoring case; `status`
+ * the purpose literally (`%` and `_` are characters), ignoring case, or a
+ * whole token id; `status`
  * is computed as `statusOf` computes it, in SQL, at the caller's clock.
  */
 export async function serviceAccountsConnection(
@@ -58,9 +62,16 @@ export async function serviceAccountsConnection(
     whereStatus(filter?.status, ctx.auth.now(), ctx.config.serviceAccounts.expiringSoonDays),
   ];
   if (filter?.search) {
-    and.push(
-      literalContains('ServiceAccount', 'purpose', filter.search, ctx.config.provider, lookups, 'filter.search'),
+    const inPurpose = literalContains(
+      'ServiceAccount',
+      'purpose',
+      filter.search,
+      ctx.config.provider,
+      lookups,
+      'filter.search',
     );
+    // A whole token id (how logs and audit events name an account) finds its account too.
+    and.push(tokenId.test(filter.search) ? { OR: [inPurpose, { jti: filter.search.toLowerCase() }] } : inPurpose);
   }
   if (filter?.createdBy) and.push({ createdById: filter.createdBy });
   if (filter?.role) and.push({ roles: { some: { role: filter.role } } });

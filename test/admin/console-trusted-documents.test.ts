@@ -142,7 +142,6 @@ describe.runIf(haveBrowser).each(testProviders)(
           'ConsoleAuditEvents',
           'ConsoleAdministrators',
           'ConsoleTransferServiceAccount',
-          'ConsoleServiceAccountTokenIds',
           'ConsoleUsers',
           'ConsoleCreateUser',
           'ConsoleUser',

@@ -311,7 +311,7 @@ export type ServiceAccountConnectionFilter = {
   createdBy?: string | number | null | undefined;
   /** Carrying this role. */
   role?: Role | null | undefined;
-  /** Text found in the purpose, ignoring case; `%` and `_` are plain characters (1 to 200 characters). */
+  /** Text found in the purpose, ignoring case; `%` and `_` are plain characters (1 to 200 characters). A whole token id (`tokenId`) also finds its account. */
   search?: string | null | undefined;
   /** Only accounts in this status, now. */
   status?: ServiceAccountStatus | null | undefined;

@@ -191,6 +191,19 @@ describe.each(testProviders)('serviceAccountsConnection on %s', (provider) => {
     expect(totalCount).toBe(purposes.length);
   });
 
+  it('finds an account by its whole token id too, ignoring case', async () => {
+    const account = await app.db.serviceAccount.findFirstOrThrow({ orderBy: { id: 'asc' }, skip: 7 });
+    const found = await pageThrough({ filter: { search: account.jti.toUpperCase() } }, 5);
+    expect(found.nodes.map((n) => n.id)).toEqual([String(account.id)]);
+    expect(found.totalCount).toBe(1);
+    // Part of a token id is not a token id: it is looked for in purposes, and found nowhere.
+    const part = await pageThrough({ filter: { search: account.jti.slice(0, 8) } }, 5);
+    expect(part.nodes).toEqual([]);
+    // The other filters still hold.
+    const revoked = await pageThrough({ filter: { search: account.jti, status: 'REVOKED' } }, 5);
+    expect(revoked.nodes).toEqual([]);
+  });
+
   it('shows who revoked an account and links a rotation both ways', async () => {
     const [old] = await pageThrough({ filter: { search: 'snakeycase' } }, 5).then((r) => r.nodes);
     const { body } = await app.graphql<{ rotateServiceAccount: { serviceAccount: { id: string } } }>(

@@ -37,9 +37,6 @@ export async function changePassword(currentPassword, newPassword) {
 
 // Service accounts.
 
-/** A token id as the server makes them (a UUID): what the search box may be given instead of a purpose. */
-const TOKEN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * The user the Owner filter means: the user of exactly that name (any case), else the one user
  * whose name holds the text. Answers { id } or { candidates } (none, or several to choose from).
@@ -50,22 +47,6 @@ async function ownerOf(text) {
   if (exact) return { id: exact.id };
   if (nodes.length === 1) return { id: nodes[0].id };
   return { candidates: nodes.map((u) => u.userName) };
-}
-
-/**
- * The account whose token id this is, within the filter, or null. The API searches purposes
- * only, so a whole token id is looked for among the filtered accounts' token ids, 500 a request.
- */
-async function accountByTokenId(tokenId, filter) {
-  let after = null;
-  for (;;) {
-    const { nodes, pageInfo } = (await graphql('ConsoleServiceAccountTokenIds', { first: 500, after, filter }))
-      .serviceAccountsConnection;
-    const found = nodes.find((a) => a.tokenId.toLowerCase() === tokenId.toLowerCase());
-    if (found) return serviceAccount(found.id);
-    if (!pageInfo.hasNextPage) return null;
-    after = pageInfo.endCursor;
-  }
 }
 
 const emptyPage = (extra = {}) => ({
@@ -89,11 +70,8 @@ export async function serviceAccountsPage({ first = PAGE_SIZE, after = null, fil
     if (!found.id) return emptyPage({ ownerCandidates: found.candidates });
     where.createdBy = found.id;
   }
+  // The server finds a whole token id as well as text in the purpose.
   const search = searchText(filter.search);
-  if (search && TOKEN_ID.test(search)) {
-    const account = await accountByTokenId(search, where);
-    if (account) return { nodes: [account], pageInfo: { hasNextPage: false, endCursor: null }, totalCount: 1 };
-  }
   if (search) where.search = search;
   const data = await graphql('ConsoleServiceAccounts', {
     first,
