@@ -45,13 +45,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 
 /** Whether PostgreSQL cancelled a statement for outliving statement_timeout (57014): not done. */
 export function isStatementTimeout(error: unknown): boolean {
-  for (const e of causesOf(error)) {
-    for (const [code, message] of [
-      [e.originalCode, e.originalMessage],
-      [e.code, e.message],
-    ])
-      if (code === '57014' && typeof message === 'string' && /statement timeout/i.test(message)) return true;
-  }
+  for (const { code, message } of codesOf(error))
+    if (code === '57014' && typeof message === 'string' && /statement timeout/i.test(message)) return true;
   return false;
 }
 
@@ -64,7 +59,6 @@ export function isSerializationFailure(error: unknown): boolean {
   for (const e of causesOf(error)) {
     if (e.code === 'P2034' || e.kind === 'TransactionWriteConflict') return true;
     if (e.originalCode === '40001' || e.originalCode === '40P01') return true;
-    if (typeof e.message === 'string' && /^TransactionWriteConflict$/.test(e.message)) return true;
   }
   return false;
 }
@@ -89,6 +83,14 @@ function* causesOf(error: unknown): Generator<Carrier> {
     seen.add(e);
     yield e;
     queue.push(e.cause, e.meta?.driverAdapterError);
+  }
+}
+
+/** The codes an error carries, each with its message: the driver's (`originalCode`), then its own. */
+function* codesOf(error: unknown): Generator<{ code: string; message: unknown }> {
+  for (const e of causesOf(error)) {
+    if (typeof e.originalCode === 'string') yield { code: e.originalCode, message: e.originalMessage };
+    if (typeof e.code === 'string') yield { code: e.code, message: e.message };
   }
 }
 
@@ -131,15 +133,9 @@ function faultOfCode(code: string, message: unknown): StorageFault | undefined {
  * carries it in `code`.
  */
 export function storageFaultOf(error: unknown): { fault: StorageFault; cause: string } | undefined {
-  for (const e of causesOf(error)) {
-    for (const [code, message] of [
-      [e.originalCode, e.originalMessage],
-      [e.code, e.message],
-    ]) {
-      if (typeof code !== 'string') continue;
-      const fault = faultOfCode(code, message);
-      if (fault) return { fault, cause: typeof message === 'string' ? `${code}: ${message}` : code };
-    }
+  for (const { code, message } of codesOf(error)) {
+    const fault = faultOfCode(code, message);
+    if (fault) return { fault, cause: typeof message === 'string' ? `${code}: ${message}` : code };
   }
   return undefined;
 }

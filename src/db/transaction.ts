@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServiceContext } from '../context.ts';
 import { OutcomeUnknownError, TransactionTimeoutError } from '../errors.ts';
 import { type Db, lockWaitMs } from './client.ts';
@@ -60,7 +61,7 @@ export async function transact<T>(
       // A serialization failure or deadlock (a Serializable transaction met a concurrent change)
       // was rolled back by the database: run it again, a few times, as PostgreSQL advises.
       if (isSerializationFailure(error) && attempt < serializationRetries) {
-        await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * (attempt + 1)));
+        await sleep(5 + Math.random() * 20 * (attempt + 1));
         continue;
       }
       // SQLite waits for a lock synchronously, blocking every other request: it waits only a
@@ -71,7 +72,7 @@ export async function transact<T>(
       const margin = answerMarginMs(ctx.config.http.requestTimeoutMs);
       if (Date.now() - started + pause > lockWaitMs) throw error;
       if (ctx.deadline && ctx.deadline.remaining() - margin < pause + 50) throw error;
-      await new Promise((resolve) => setTimeout(resolve, pause));
+      await sleep(pause);
     }
   }
 }
@@ -154,7 +155,7 @@ async function statusOf(db: Db, xid: string): Promise<'committed' | 'aborted' | 
     } catch {
       return undefined;
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
   }
   return undefined;
 }
