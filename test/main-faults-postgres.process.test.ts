@@ -2,7 +2,8 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testProviders } from './support/databases.ts';
 import { type PrivateCluster, privateClusterUnavailable, startPrivateCluster } from './support/private-postgres.ts';
-import { killAll, type ServerProcess, startServerProcess } from './support/process.ts';
+import { killAll, startServerProcess } from './support/process.ts';
+import { writeLoop } from './support/write-load.ts';
 
 /**
  * The truth of every answer while PostgreSQL is frozen (SIGSTOP) and killed
@@ -21,15 +22,6 @@ if (privateClusterUnavailable) {
   process.stderr.write(`\nPostgreSQL fault tests SKIPPED: ${privateClusterUnavailable}\n\n`);
 }
 
-interface Outcome {
-  /** What the database was doing when the write was sent. */
-  phase: string;
-  status: number;
-  code?: string;
-  id?: number;
-  title: string;
-}
-
 /** Codes that say the write was not made. */
 const notDone = new Set([
   'SERVICE_UNAVAILABLE',
@@ -38,46 +30,6 @@ const notDone = new Set([
   'STORAGE_READ_ONLY',
   'DATABASE_BUSY',
 ]);
-
-function writer(server: ServerProcess, bearer: string, prefix: string, phaseNow: () => string) {
-  const outcomes: Outcome[] = [];
-  let running = true;
-  const done = (async () => {
-    for (let i = 0; running; i++) {
-      const title = `${prefix} ${i}`;
-      const phase = phaseNow();
-      try {
-        const response = await fetch(`${server.url}/graphql`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
-          body: JSON.stringify({
-            query: 'mutation ($t: String!) { createIssue(input: { title: $t }) { id } }',
-            variables: { t: title },
-          }),
-        });
-        const body = await response.json();
-        outcomes.push({
-          phase,
-          status: response.status,
-          code: body.errors?.[0]?.extensions?.code ?? body.error?.code,
-          id: body.data?.createIssue ? Number(body.data.createIssue.id) : undefined,
-          title,
-        });
-        if (response.status !== 200) await new Promise((r) => setTimeout(r, 50));
-      } catch {
-        outcomes.push({ phase, status: 0, title });
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
-  })();
-  return {
-    outcomes,
-    stop: async () => {
-      running = false;
-      await done;
-    },
-  };
-}
 
 afterAll(killAll);
 
@@ -105,7 +57,9 @@ describe.runIf(testProviders.includes('postgresql') && !privateClusterUnavailabl
       });
       const bearer = (await login.json()).auth_token as string;
       let phase = 'up';
-      const writers = ['A', 'B', 'C', 'D'].map((p) => writer(server, bearer, p, () => phase));
+      const writers = ['A', 'B', 'C', 'D'].map((p) =>
+        writeLoop(server, bearer, p, { phase: () => phase, pauseAfterRefusalMs: 50, pauseAfterFailureMs: 50 }),
+      );
       const all = () => writers.flatMap((w) => w.outcomes);
       const acknowledgedSince = (n: number) =>
         all()

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshDatabase, postgresAdminUrl, testProviders } from './support/databases.ts';
 import { killAll, type ServerProcess, startServerProcess } from './support/process.ts';
+import { writeLoop } from './support/write-load.ts';
 
 const admin = { ADMIN_USERNAME: 'fault.admin', ADMIN_PASSWORD: 'fault admin password' };
 
@@ -16,54 +17,6 @@ async function token(server: ServerProcess): Promise<string> {
     body: JSON.stringify({ userName: admin.ADMIN_USERNAME, password: admin.ADMIN_PASSWORD }),
   });
   return (await response.json()).auth_token;
-}
-
-interface Outcome {
-  status: number;
-  code?: string;
-  id?: number;
-  title: string;
-  ms: number;
-}
-
-/** Writes issues one after another until stopped, recording every answer. */
-function writer(server: ServerProcess, bearer: string, prefix: string) {
-  const outcomes: Outcome[] = [];
-  let running = true;
-  const done = (async () => {
-    for (let i = 0; running; i++) {
-      const title = `${prefix} ${i}`;
-      const started = performance.now();
-      try {
-        const response = await fetch(`${server.url}/graphql`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
-          body: JSON.stringify({
-            query: 'mutation ($t: String!) { createIssue(input: { title: $t }) { id } }',
-            variables: { t: title },
-          }),
-        });
-        const body = await response.json();
-        outcomes.push({
-          status: response.status,
-          code: body.errors?.[0]?.extensions?.code,
-          id: body.data?.createIssue ? Number(body.data.createIssue.id) : undefined,
-          title,
-          ms: performance.now() - started,
-        });
-      } catch {
-        outcomes.push({ status: 0, title, ms: performance.now() - started });
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    }
-  })();
-  return {
-    outcomes,
-    stop: async () => {
-      running = false;
-      await done;
-    },
-  };
 }
 
 afterAll(killAll);
@@ -77,7 +30,7 @@ describe.runIf(testProviders.includes('postgresql'))('PostgreSQL going away unde
     await adminClient.connect();
     try {
       const bearer = await token(server);
-      const load = writer(server, bearer, 'Under load');
+      const load = writeLoop(server, bearer, 'Under load');
       // However slow the machine, cut only once at least 10 writes were acknowledged.
       await expect
         .poll(() => load.outcomes.filter((o) => o.status === 200).length, { timeout: 30_000, interval: 50 })
@@ -153,7 +106,7 @@ describe('SQLite and a killed process', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'grc-kill-')), 'kill.db');
     const server = await startServerProcess({ DATABASE_URL: `file:${file}`, ...admin });
     const bearer = await token(server);
-    const writers = [writer(server, bearer, 'A'), writer(server, bearer, 'B'), writer(server, bearer, 'C')];
+    const writers = [writeLoop(server, bearer, 'A'), writeLoop(server, bearer, 'B'), writeLoop(server, bearer, 'C')];
     // However slow the machine, kill only once at least 10 writes were acknowledged (the writers go on).
     await expect
       .poll(() => writers.flatMap((w) => w.outcomes).filter((o) => o.status === 200).length, {
