@@ -59,32 +59,62 @@ const alwaysSet = new Set(['isPublic', 'isPoam']);
  */
 export const IssueType = builder.prismaObject('Issue', {
   description: 'A GRC issue (finding), modelled on RegScale’s issue record.',
-  // Only the columns a request asks for are read (exposed fields select their own). The two
-  // labels' columns are always read: a field with a select of its own is re-planned for every
-  // row (Pothos's loader mapping), which cost more than two small columns.
-  select: { id: true, severityLevel: true, status: true },
+  // The record's own columns are always read, and answered by plain resolvers: a field with a
+  // select of its own (every `expose` in select mode) is looked up in Pothos's loader mapping for
+  // every row, which cost more than reading these small columns. The long text and RegScale's
+  // ~70 other columns are read only when asked for.
+  select: {
+    id: true,
+    uuid: true,
+    title: true,
+    severityLevel: true,
+    status: true,
+    dueDate: true,
+    dateCompleted: true,
+    issueOwnerId: true,
+    createdById: true,
+    lastUpdatedById: true,
+    createdByServiceAccountId: true,
+    lastUpdatedByServiceAccountId: true,
+    createdAt: true,
+    updatedAt: true,
+  },
   fields: (t) => ({
-    id: t.exposeID('id', { description: 'Numeric identifier.' }),
-    uuid: t.exposeString('uuid', { description: 'Globally unique identifier.' }),
-    title: t.exposeString('title', { description: 'Short statement of the issue.' }),
+    id: t.id({ description: 'Numeric identifier.', resolve: (issue) => issue.id }),
+    uuid: t.string({ description: 'Globally unique identifier.', resolve: (issue) => issue.uuid }),
+    title: t.string({ description: 'Short statement of the issue.', resolve: (issue) => issue.title }),
     description: t.exposeString('description', { nullable: true, description: 'Details of the issue.' }),
     severityLevel: t.string({
       description:
         'How severe the issue is, as RegScale spells it (`I - High - Significant Deficiency`, …). Typed: `severity`.',
       resolve: (issue) => severityLabel[issue.severityLevel],
     }),
-    severity: t.expose('severityLevel', { type: SeverityEnum, description: 'How severe the issue is (typed).' }),
+    severity: t.field({
+      type: SeverityEnum,
+      description: 'How severe the issue is (typed).',
+      resolve: (issue) => issue.severityLevel,
+    }),
     status: t.string({
       description:
         'Where the issue is in its life cycle, as RegScale spells it (`Open`, `Closed`, …). Typed: `issueStatus`.',
       resolve: (issue) => statusLabel[issue.status],
     }),
-    issueStatus: t.expose('status', { type: StatusEnum, description: 'Where the issue is in its life cycle (typed).' }),
-    dueDate: t.expose('dueDate', { type: 'DateTime', nullable: true, description: 'When it must be resolved.' }),
-    dateCompleted: t.expose('dateCompleted', {
+    issueStatus: t.field({
+      type: StatusEnum,
+      description: 'Where the issue is in its life cycle (typed).',
+      resolve: (issue) => issue.status,
+    }),
+    dueDate: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it must be resolved.',
+      resolve: (issue) => issue.dueDate,
+    }),
+    dateCompleted: t.field({
       type: 'DateTime',
       nullable: true,
       description: 'When it was closed.',
+      resolve: (issue) => issue.dateCompleted,
     }),
     issueOwner: t.relation('issueOwner', { nullable: true, description: 'The user responsible for resolving it.' }),
     createdBy: t.relation('createdBy', {
@@ -95,30 +125,47 @@ export const IssueType = builder.prismaObject('Issue', {
       nullable: true,
       description: 'The user who changed it last (null when a service account did).',
     }),
-    createdByServiceAccountId: t.exposeInt('createdByServiceAccountId', {
+    createdByServiceAccountId: t.int({
       nullable: true,
       description: 'The service account that created it, if one did.',
+      resolve: (issue) => issue.createdByServiceAccountId,
     }),
-    lastUpdatedByServiceAccountId: t.exposeInt('lastUpdatedByServiceAccountId', {
+    lastUpdatedByServiceAccountId: t.int({
       nullable: true,
       description: 'The service account that changed it last, if one did.',
+      resolve: (issue) => issue.lastUpdatedByServiceAccountId,
     }),
-    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was created.' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it was last changed.' }),
+    createdAt: t.field({ type: 'DateTime', description: 'When it was created.', resolve: (issue) => issue.createdAt }),
+    updatedAt: t.field({
+      type: 'DateTime',
+      description: 'When it was last changed.',
+      resolve: (issue) => issue.updatedAt,
+    }),
     // RegScale's names for what the fields above hold.
-    issueOwnerId: t.exposeID('issueOwnerId', { nullable: true, description: 'The owner’s user id (RegScale’s name).' }),
-    createdById: t.exposeID('createdById', {
+    issueOwnerId: t.id({
+      nullable: true,
+      description: 'The owner’s user id (RegScale’s name).',
+      resolve: (issue) => issue.issueOwnerId,
+    }),
+    createdById: t.id({
       nullable: true,
       description: 'The creator’s user id; null when a service account created it (RegScale’s name).',
+      resolve: (issue) => issue.createdById,
     }),
-    lastUpdatedById: t.exposeID('lastUpdatedById', {
+    lastUpdatedById: t.id({
       nullable: true,
       description: 'The user id of the last change; null when a service account made it (RegScale’s name).',
+      resolve: (issue) => issue.lastUpdatedById,
     }),
-    dateCreated: t.expose('createdAt', { type: 'DateTime', description: 'When it was created (RegScale’s name).' }),
-    dateLastUpdated: t.expose('updatedAt', {
+    dateCreated: t.field({
+      type: 'DateTime',
+      description: 'When it was created (RegScale’s name).',
+      resolve: (issue) => issue.createdAt,
+    }),
+    dateLastUpdated: t.field({
       type: 'DateTime',
       description: 'When it was last changed (RegScale’s name).',
+      resolve: (issue) => issue.updatedAt,
     }),
     ...Object.fromEntries(
       regscaleFieldNames.map((name) => [
