@@ -6,6 +6,7 @@ import pg from 'pg';
 import { PrismaClient as PostgresClient } from '../generated/postgresql/client.ts';
 import { PrismaClient } from '../generated/sqlite/client.ts';
 import { type Provider, providerOf } from './provider.ts';
+import { withStatementCache } from './sqlite-statements.ts';
 
 /**
  * The client type the code is written against. Both providers' clients are
@@ -56,7 +57,7 @@ export function createDb(url: string, options: DbOptions = {}): { db: Db; provid
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     // better-sqlite3 waits for another process's lock synchronously, blocking the event loop:
     // only a moment here; `transact` tries again asynchronously for up to `lockWaitMs`.
-    const adapter = new PrismaBetterSqlite3({ url: `file:${path}`, timeout: sqliteBusyStepMs });
+    const adapter = withStatementCache(new PrismaBetterSqlite3({ url: `file:${path}`, timeout: sqliteBusyStepMs }));
     return { db: withQueryListener(new PrismaClient({ adapter, ...queryLog(options) }), options), provider };
   }
   const pool = new pg.Pool({
