@@ -29,7 +29,8 @@ describe('prepared statements on sqlite', () => {
     const before = sqls().length;
     const found = [];
     for (let round = 0; round < 3; round++)
-      for (const id of [1, 2, 3]) found.push((await db.issue.findUnique({ where: { id }, select: { title: true } }))?.title);
+      for (const id of [1, 2, 3])
+        found.push((await db.issue.findUnique({ where: { id }, select: { title: true } }))?.title);
     expect(found).toEqual([...titles, ...titles, ...titles]);
     // Nine reads of one SQL text: prepared once (on the first), whatever the arguments.
     const prepared = sqls().slice(before);
