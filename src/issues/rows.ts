@@ -26,6 +26,11 @@ export interface IssueRowBatch {
 }
 
 export interface IssueRows extends IssueRowFormat {
+  /**
+   * Whether reading the next batch while one is written gains time: PostgreSQL works in a
+   * process of its own; better-sqlite3 reads synchronously on ours.
+   */
+  readonly readAhead: boolean;
   /** Up to `limit` issues with an id above `after`, in id order, of `filter`'s parent if given. */
   read(after: number, limit: number, filter?: IssueRowFilter): Promise<IssueRowBatch>;
 }
@@ -86,6 +91,7 @@ function makeIssueRows(db: Db): IssueRows {
     };
     return {
       ...format,
+      readAhead: false,
       async read(after, limit, filter) {
         const { all, parent } = statements();
         return batch((filter ? parent : all).all(...values(after, limit, filter)) as unknown[][]);
@@ -98,6 +104,7 @@ function makeIssueRows(db: Db): IssueRows {
   const types = { getTypeParser: () => (value: string) => value };
   return {
     ...format,
+    readAhead: true,
     async read(after, limit, filter) {
       const { rows } = await driver.pool.query({
         // Named: parsed and planned once per connection, not once per batch.

@@ -91,20 +91,26 @@ const streamBatch = 500;
 
 /**
  * Every issue in id order (of one parent record with `filter`), in batches fetched by id
- * range so that memory stays flat however many there are (one batch at a time, as the reader
- * asks). Read with the driver (`issueRows`): the rows go out as JSON text, and Prisma's row
+ * range so that memory stays flat however many there are (one batch at a time as the reader
+ * asks, and on PostgreSQL the next one on its way). Read with the driver (`issueRows`): the rows go out as JSON text, and Prisma's row
  * objects cost most of the stream's time and memory. Permission is checked before the first row.
  */
 export function allIssues(ctx: ServiceContext, filter?: IssueRowFilter): AsyncGenerator<IssueRowBatch> {
   authorize(ctx.principal, 'readIssues');
   const rows = issueRows(ctx.db);
   return (async function* () {
-    let after = 0;
+    let next = rows.read(0, streamBatch, filter);
     for (;;) {
-      const batch = await rows.read(after, streamBatch, filter);
+      const batch = await next;
+      const more = batch.rows.length === streamBatch;
+      // Where the database works in a process of its own, it reads the next batch while this one
+      // is written. Handled at once: its failure is met when the stream asks for it, or never if
+      // the client is gone by then (not as an unhandled rejection in between).
+      if (more && rows.readAhead) next = rows.read(batch.lastId, streamBatch, filter);
+      next.catch(() => {});
       if (batch.rows.length > 0) yield batch;
-      if (batch.rows.length < streamBatch) return;
-      after = batch.lastId;
+      if (!more) return;
+      if (!rows.readAhead) next = rows.read(batch.lastId, streamBatch, filter);
     }
   })();
 }
