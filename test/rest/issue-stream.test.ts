@@ -1,10 +1,11 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sqlitePath } from '../../src/db/client.ts';
 import { IssueSeverity, IssueStatus, type Prisma } from '../../src/db/types.ts';
 import { toAppError } from '../../src/errors.ts';
 import { regscaleFieldNames, regscaleFields } from '../../src/issues/regscale-fields.ts';
+import { issueRows } from '../../src/issues/rows.ts';
 import { issueJson } from '../../src/rest/issue-json.ts';
 import { adminPassword, adminUserName, startTestApp, type TestApp } from '../support/app.ts';
 import { postgresAdminUrl, testProviders } from '../support/databases.ts';
@@ -140,6 +141,31 @@ describe.each(testProviders)('the streamed issues on %s', (provider) => {
         parentModule,
         body: `[${want.map((issue) => JSON.stringify(issue)).join(',')}]`,
       });
+    }
+  });
+
+  it('reads at most one batch ahead of the client, and none once it has gone', async () => {
+    const extra = Array.from({ length: 2000 }, (_, i) => ({ title: `Filler ${i}` }));
+    await app.db.issue.createMany({ data: extra });
+    try {
+      const rows = issueRows(app.db);
+      const read = vi.spyOn(rows, 'read');
+      try {
+        const response = await app.fetch('/api/issues/getAll', { headers: { authorization: `Bearer ${token}` } });
+        const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+        await reader.read();
+        await reader.cancel();
+        const after = read.mock.calls.length;
+        // Five batches of 500 make the table; the first, and at most one on its way, were read.
+        expect(after).toBeLessThanOrEqual(2);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(read.mock.calls.length).toBe(after);
+        await Promise.allSettled(read.mock.results.map((r) => r.value));
+      } finally {
+        read.mockRestore();
+      }
+    } finally {
+      await app.db.issue.deleteMany({ where: { title: { startsWith: 'Filler ' } } });
     }
   });
 
