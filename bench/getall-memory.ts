@@ -4,7 +4,8 @@
  * and the number of full (mark-compact) collections:
  *   driver   better-sqlite3 alone, `SELECT *` in batches (what the baseline reads)
  *   prisma   the server's `findMany` batches alone
- *   json     `findMany` and each row's `JSON.stringify(issueJson(row))`, as getAll writes it
+ *   json     `findMany` and each row's `JSON.stringify(issueJson(row))`, as getAll wrote it
+ *   rows     the driver's rows (`issueRows`) and each row's text (`issueJsonWriter`), as getAll writes it now
  * If `prisma` grows as much as `json`, the growth is Prisma's reading, not the stream.
  *   npx tsx bench/getall-memory.ts <sqlite file filled by bench:issues (BENCH_SQLITE_FILE)>
  *   (BENCH_BATCH=500, BENCH_ROUNDS=3, BENCH_ROWS: stop after this many rows)
@@ -13,9 +14,10 @@ import { spawnSync } from 'node:child_process';
 import { PerformanceObserver } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { createDb } from '../src/db/client.ts';
-import { issueJson } from '../src/rest/issue-json.ts';
+import { issueRows } from '../src/issues/rows.ts';
+import { issueJson, issueJsonWriter } from '../src/rest/issue-json.ts';
 
-const modes = ['driver', 'prisma', 'json'] as const;
+const modes = ['driver', 'prisma', 'json', 'rows'] as const;
 type Mode = (typeof modes)[number];
 const batch = Number(process.env.BENCH_BATCH ?? 500);
 const limit = Number(process.env.BENCH_ROWS ?? Number.POSITIVE_INFINITY);
@@ -28,11 +30,22 @@ async function probe(file: string, mode: Mode) {
       if ((entry as { detail?: { kind?: number } }).detail?.kind === 4 /* NODE_PERFORMANCE_GC_MAJOR */) majors++;
   }).observe({ entryTypes: ['gc'] });
   let read: (after: number) => Promise<{ id: number }[]>;
+  let written = 0;
   if (mode === 'driver') {
     const statement = new Database(file, { readonly: true }).prepare(
       'SELECT * FROM "Issue" WHERE id > ? ORDER BY id LIMIT ?',
     );
     read = async (after) => statement.all(after, batch) as { id: number }[];
+  } else if (mode === 'rows') {
+    const { db } = createDb(`file:${file}`);
+    const issues = issueRows(db);
+    const write = issueJsonWriter(issues);
+    read = async (after) => {
+      const { rows, lastId } = await issues.read(after, batch, undefined);
+      for (const row of rows) written += write(row).length;
+      // Only the count and the last id are looked at.
+      return Object.assign(new Array<{ id: number }>(rows.length), { [rows.length - 1]: { id: lastId } });
+    };
   } else {
     const { db } = createDb(`file:${file}`);
     await db.issue.findFirst();
@@ -57,6 +70,7 @@ async function probe(file: string, mode: Mode) {
   clearInterval(sampler);
   peak = Math.max(peak, process.memoryUsage().rss);
   await new Promise((resolve) => setImmediate(resolve));
+  bytes += written;
   return { rows, bytes, rssGrowthMiB: mib(peak - before), heapAfterMiB: mib(process.memoryUsage().heapUsed), majors };
 }
 

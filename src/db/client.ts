@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { PrismaClient as PostgresClient } from '../generated/postgresql/client.ts';
 import { PrismaClient } from '../generated/sqlite/client.ts';
@@ -58,7 +59,8 @@ export function createDb(url: string, options: DbOptions = {}): { db: Db; provid
     // better-sqlite3 waits for another process's lock synchronously, blocking the event loop:
     // only a moment here; `transact` tries again asynchronously for up to `lockWaitMs`.
     const adapter = withStatementCache(new PrismaBetterSqlite3({ url: `file:${path}`, timeout: sqliteBusyStepMs }));
-    return { db: withQueryListener(new PrismaClient({ adapter, ...queryLog(options) }), options), provider };
+    const db = withQueryListener(new PrismaClient({ adapter, ...queryLog(options) }), options);
+    return { db: withSqliteReader(db, path), provider };
   }
   const pool = new pg.Pool({
     connectionString: url,
@@ -77,7 +79,45 @@ export function createDb(url: string, options: DbOptions = {}): { db: Db; provid
   pool.on('error', () => {});
   const adapter = new PrismaPg(pool, { disposeExternalPool: true });
   const db = new PostgresClient({ adapter, ...queryLog(options) }) as unknown as Db;
+  drivers.set(db, { provider: 'postgresql', pool });
   return { db: withQueryListener(db, options), provider, pool };
+}
+
+/**
+ * The driver beneath a client, for the reads that skip Prisma's row mapping (the issue
+ * streams, `src/issues/rows.ts`): on SQLite a read-only connection of their own on the same
+ * file, opened on first use and closed with the client; on PostgreSQL the client's own pool,
+ * so its size, statement_timeout and lock_timeout hold for them too.
+ */
+export type Driver =
+  | { provider: 'sqlite'; connection(): Database.Database }
+  | { provider: 'postgresql'; pool: pg.Pool };
+
+const drivers = new WeakMap<Db, Driver>();
+
+/** The driver beneath a client made by {@link createDb}. */
+export function driverOf(db: Db): Driver {
+  const driver = drivers.get(db);
+  if (!driver) throw new TypeError('driverOf: not a client made by createDb');
+  return driver;
+}
+
+function withSqliteReader(db: Db, path: string): Db {
+  let connection: Database.Database | undefined;
+  drivers.set(db, {
+    provider: 'sqlite',
+    connection: () => {
+      connection ??= new Database(path, { readonly: true, fileMustExist: true, timeout: sqliteBusyStepMs });
+      return connection;
+    },
+  });
+  const disconnect = db.$disconnect.bind(db);
+  db.$disconnect = () => {
+    connection?.close();
+    connection = undefined;
+    return disconnect();
+  };
+  return db;
 }
 
 function queryLog(options: DbOptions) {

@@ -30,16 +30,25 @@ const unavailableMessage =
 const unavailableStates = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
 
 /**
+ * The same conditions in a driver's own error (the issue streams read with pg itself,
+ * src/issues/rows.ts), where Prisma's pg adapter would have made them the kinds above: its
+ * socket errors (DatabaseNotReachable, ConnectionClosed, SocketTimeout), 53300
+ * TooManyConnections and 3D000 DatabaseDoesNotExist.
+ */
+const unavailableDriverCodes = new Set(['ENOTFOUND', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '53300', '3D000']);
+
+/**
  * Whether an error means the database is down or unreachable (the request
  * may be retried: 503), rather than a fault in the request or the code.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (const e of causesOf(error)) {
     if (typeof e.code === 'string' && unavailableCodes.has(e.code)) return true;
-    if (typeof e.originalCode === 'string' && unavailableStates.has(e.originalCode)) return true;
     if (typeof e.kind === 'string' && unavailableKinds.has(e.kind)) return true;
     if (typeof e.message === 'string' && unavailableMessage.test(e.message)) return true;
   }
+  for (const { code } of codesOf(error))
+    if (unavailableStates.has(code) || unavailableDriverCodes.has(code)) return true;
   return false;
 }
 

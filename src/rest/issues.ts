@@ -1,9 +1,9 @@
 import type { RequestContext } from '../context.ts';
-import type { Issue } from '../db/types.ts';
 import type { Route } from '../http/router.ts';
 import { maxPageSize } from '../issues/input.ts';
+import type { IssueRowBatch } from '../issues/rows.ts';
 import { allIssues, createIssue, getIssue, pageIssues, updateIssue } from '../issues/service.ts';
-import { issueJson } from './issue-json.ts';
+import { issueJson, issueJsonWriter } from './issue-json.ts';
 import { authErrorDocs, availabilityErrorDocs, errorResponseDoc } from './openapi.ts';
 import { handle, type RestKit, readJsonObject } from './respond.ts';
 
@@ -31,27 +31,29 @@ const versionHeaderDoc = {
  * first batch is read before answering, so that a database that is down
  * gets its 503 (through `handle`) rather than a 200 whose body breaks off.
  */
-export async function streamedIssues(ctx: RequestContext, batches: AsyncGenerator<Issue[]>): Promise<Response> {
+export async function streamedIssues(ctx: RequestContext, batches: AsyncGenerator<IssueRowBatch>): Promise<Response> {
   const first = await batches.next();
   const stream = streamArray(first, batches, (error) => ctx.log.error({ err: error }, 'issue stream failed'));
   return new Response(stream, { headers: jsonHeaders });
 }
 
 /**
- * Streams a JSON array: one batch of issues serialised per read, and the
- * next batch fetched only when the client has taken the last (backpressure),
+ * Streams a JSON array: one batch of issues written per read (their JSON text
+ * straight from the driver's rows, `issueJsonWriter`), and the next batch
+ * fetched only when the client has taken the last (backpressure),
  * so memory stays flat for any number of rows. `first` is the batch already
  * read before answering. A later failure cannot change the status any more;
  * the stream is then aborted, which the client sees as a truncated (invalid)
  * JSON document, never as a complete one.
  */
 function streamArray(
-  first: IteratorResult<Issue[]>,
-  batches: AsyncGenerator<Issue[]>,
+  first: IteratorResult<IssueRowBatch>,
+  batches: AsyncGenerator<IssueRowBatch>,
   onError: (error: unknown) => void,
 ): ReadableStream<Uint8Array> {
-  let ahead: IteratorResult<Issue[]> | undefined = first;
+  let ahead: IteratorResult<IssueRowBatch> | undefined = first;
   let opened = false;
+  let write: ((row: readonly unknown[]) => string) | undefined;
   return new ReadableStream(
     {
       async pull(controller) {
@@ -63,9 +65,10 @@ function streamArray(
             controller.close();
             return;
           }
+          write ??= issueJsonWriter(next.value.format);
           let chunk = '';
-          for (const issue of next.value) {
-            chunk += (opened ? ',' : '[') + JSON.stringify(issueJson(issue));
+          for (const row of next.value.rows) {
+            chunk += (opened ? ',' : '[') + write(row);
             opened = true;
           }
           controller.enqueue(Buffer.from(chunk));

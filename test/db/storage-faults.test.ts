@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createDb } from '../../src/db/client.ts';
 import { StorageError, toAppError } from '../../src/errors.ts';
 import { adminPassword, adminUserName, startTestApp, type TestApp } from '../support/app.ts';
 import { postgresAdminUrl, testProviders } from '../support/databases.ts';
@@ -121,4 +122,60 @@ describe.runIf(testProviders.includes('postgresql'))('PostgreSQL storage faults,
       await holder.end();
     }
   }, 60_000);
+});
+
+describe("a driver's own error is answered as Prisma's error of the same failure (the issue streams read with pg)", () => {
+  const answer = (error: unknown) => {
+    const { status, code } = toAppError(error, 'r', silent);
+    return { status, code };
+  };
+  // pg's shape of a server error, and the adapter's wrapping of it (see storageFaultOf).
+  const pgError = (code: string, message: string) => Object.assign(new Error(message), { code, severity: 'FATAL' });
+  const wrapped = (kind: string, originalCode: string, message: string) =>
+    Object.assign(new Error('Invalid invocation'), {
+      code: 'P1001',
+      meta: {
+        driverAdapterError: { name: 'DriverAdapterError', cause: { kind, originalCode, originalMessage: message } },
+      },
+    });
+
+  it.each([
+    ['57P03', 'the database system is starting up', 'postgres'],
+    ['53300', 'sorry, too many clients already', 'TooManyConnections'],
+    ['57P01', 'terminating connection due to administrator command', 'postgres'],
+    ['55P03', 'canceling statement due to lock timeout', 'postgres'],
+  ])('%s: %s', (code, message, kind) => {
+    expect(answer(pgError(code, message))).toEqual({ status: 503, code: expect.any(String) });
+    expect(answer(pgError(code, message)).code).toBe(answer(wrapped(kind, code, message)).code);
+  });
+
+  it.runIf(testProviders.includes('postgresql'))(
+    'real failures: refused, unknown host, no such database, no such role',
+    async () => {
+      const base = new URL(postgresAdminUrl);
+      const urls = [
+        Object.assign(new URL(base), { port: '1' }),
+        Object.assign(new URL(base), { hostname: 'no-such-host.invalid' }),
+        Object.assign(new URL(base), { pathname: '/no_such_database_here' }),
+        Object.assign(new URL(base), { username: 'no_such_role_here' }),
+      ];
+      for (const url of urls.map(String)) {
+        const pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: 5000 });
+        pool.on('error', () => {});
+        const raw = await pool.query('SELECT 1').then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        await pool.end();
+        const { db } = createDb(url, { connectTimeoutMs: 5000 });
+        const viaPrisma = await db.issue.findMany({ take: 1 }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        await db.$disconnect();
+        expect({ url, raw: answer(raw) }).toEqual({ url, raw: answer(viaPrisma) });
+      }
+    },
+    60_000,
+  );
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { issueRows } from '../../src/issues/rows.ts';
 import { severityRank } from '../../src/issues/severity.ts';
 import { type IssueJson, issueJson } from '../../src/rest/issue-json.ts';
 import { adminPassword, adminUserName, startTestApp, type TestApp, userPassword } from '../support/app.ts';
@@ -287,15 +288,16 @@ describe.each(testProviders)('the REST issues API on %s', (provider) => {
   });
 
   it('answers 503 when the database fails before the first row, not a broken 200', async () => {
-    const findMany = vi.spyOn(app.db.issue, 'findMany');
+    // The streams read with the driver (src/issues/rows.ts), not with findMany.
+    const read = vi.spyOn(issueRows(app.db), 'read');
     try {
-      findMany.mockRejectedValueOnce(Object.assign(new Error("Can't reach database server"), { code: 'P1001' }));
+      read.mockRejectedValueOnce(Object.assign(new Error("Can't reach database server"), { code: 'P1001' }));
       const down = await get('/api/issues/getAll', token.AUDITOR);
       expect(down.status).toBe(503);
       expect(down.headers.get('retry-after')).toBeTruthy();
       expect((await down.json()).error.code).toBe('SERVICE_UNAVAILABLE');
 
-      findMany.mockRejectedValueOnce(new Error('something unexpected'));
+      read.mockRejectedValueOnce(new Error('something unexpected'));
       const broken = await get('/api/issues/getAll', token.AUDITOR);
       expect(broken.status).toBe(500);
       expect((await broken.json()).error).toEqual({
@@ -303,24 +305,26 @@ describe.each(testProviders)('the REST issues API on %s', (provider) => {
         message: expect.stringMatching(/^Unexpected error \(request id [\w-]+\)$/),
       });
     } finally {
-      findMany.mockRestore();
+      read.mockRestore();
     }
   });
 
   it('cuts the stream short, never completing the array, when the database fails midway', async () => {
-    const original = app.db.issue.findMany.bind(app.db.issue);
+    const rows = issueRows(app.db);
+    const original = rows.read.bind(rows);
     let calls = 0;
-    // The first batch (1000 rows) is read and sent; the second fails.
-    const findMany = vi
-      .spyOn(app.db.issue, 'findMany')
-      .mockImplementation(((args: never) =>
-        ++calls === 2 ? Promise.reject(new Error('connection lost midway')) : original(args)) as never);
+    // The first batch (500 rows) is read and sent; the second fails.
+    const read = vi
+      .spyOn(rows, 'read')
+      .mockImplementation((...args) =>
+        ++calls === 2 ? Promise.reject(new Error('connection lost midway')) : original(...args),
+      );
     try {
       const response = await get('/api/issues/getAll', token.AUDITOR);
       expect(response.status).toBe(200);
       await expect(response.text()).rejects.toThrow();
     } finally {
-      findMany.mockRestore();
+      read.mockRestore();
     }
     expect(app.logs.some((line) => line.includes('issue stream failed'))).toBe(true);
   });
