@@ -5,7 +5,7 @@ import { type IssuePage, listIssues, offsetIssues } from '../issues/list.ts';
 import * as issues from '../issues/service.ts';
 import { filterFields, sortFields } from '../issues/where.ts';
 import { builder } from './builder.ts';
-import { IssueType, read, SeverityEnum, StatusEnum } from './issue.ts';
+import { askedColumnsOnly, IssueType, read, SeverityEnum, StatusEnum } from './issue.ts';
 import { OrderDirectionEnum, PageInfo } from './pagination.ts';
 
 const IssueEdge = builder.objectRef<{ cursor: string; node: object }>('IssueEdge').implement({
@@ -181,7 +181,8 @@ builder.queryFields((t) => ({
     resolve: (_root, args, ctx, info) => {
       const dialect = dialectOf(args);
       // The selection below the nodes, so relations load with the page, not per issue.
-      const nodes = (path: string[]) => queryFromInfo({ context: ctx, info, typeName: 'Issue', path });
+      const nodes = (path: string[]) =>
+        askedColumnsOnly(queryFromInfo({ context: ctx, info, typeName: 'Issue', path }), info, path);
       const selected = new Set(
         info.fieldNodes
           .flatMap((n) => n.selectionSet?.selections ?? [])
