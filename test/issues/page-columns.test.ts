@@ -57,7 +57,7 @@ describe.each(testProviders)('the columns a page of issues reads on %s', (provid
       { withDue: false },
     );
     expect(columns).toEqual(['createdAt', 'id', 'severityLevel', 'title']);
-    const first = (data?.issues.edges as { node: Record<string, unknown> }[])[0]?.node;
+    const first = (data?.issues.edges as { node: Record<string, unknown> }[] | undefined)?.[0]?.node;
     expect(first).toMatchObject({ title: 'first', label: 'I - High - Significant Deficiency' });
     expect(first).not.toHaveProperty('due');
     expect(typeof first?.dateCreated).toBe('string');
