@@ -5,7 +5,8 @@
  * no rate limit. Alternating slices, BENCH_ROUNDS rounds; ratios as min/median/max, with the
  * server's CPU per request.
  *
- *   npm run bench:auth   (BENCH_ROUNDS=5, BENCH_SLICE_SECONDS=5, BENCH_NODE_ENV=production)
+ *   npm run bench:auth   (BENCH_ROUNDS=5, BENCH_SLICE_SECONDS=5, BENCH_NODE_ENV=production;
+ *                         the build as npm start runs it, BENCH_SERVER=source for the sources)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,16 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type { Provider } from '../src/db/provider.ts';
 import { startServerProcess } from '../test/support/process.ts';
-import { benchNodeEnv, interleave, login, machine, slice, stats, temporaryPostgresDatabase } from './lib/load.ts';
+import {
+  benchNodeEnv,
+  interleave,
+  login,
+  machine,
+  productionServer,
+  slice,
+  stats,
+  temporaryPostgresDatabase,
+} from './lib/load.ts';
 
 const admin = { ADMIN_USERNAME: 'bench.admin', ADMIN_PASSWORD: 'bench admin password' };
 const postgresAdmin = process.env.BENCH_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -48,6 +58,8 @@ async function benchProvider(provider: Provider) {
     },
     60_000,
     false,
+    undefined,
+    productionServer(),
   );
   try {
     const userToken = await login(server.url, admin.ADMIN_USERNAME, admin.ADMIN_PASSWORD);

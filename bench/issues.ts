@@ -12,7 +12,8 @@
  * - GraphiQL's page and its assets, bytes on the wire (with `accept-encoding: gzip, br`).
  *
  *   npm run bench:issues   (BENCH_ROUNDS=5, BENCH_SLICE_SECONDS=5, BENCH_ROWS=100000,
- *                           BENCH_NODE_ENV=production, BENCH_CPU_PROF=<dir> to profile the server)
+ *                           BENCH_NODE_ENV=production, BENCH_CPU_PROF=<dir> to profile the server;
+ *                           the build as npm start runs it, BENCH_SERVER=source for the sources)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,6 +33,7 @@ import {
   interleave,
   login,
   machine,
+  productionServer,
   rssMiB,
   type SliceResult,
   slice,
@@ -244,6 +246,8 @@ async function benchProvider(provider: Provider) {
     },
     60_000,
     false,
+    undefined,
+    productionServer(),
   );
   try {
     const userToken = await login(server.url, admin.ADMIN_USERNAME, admin.ADMIN_PASSWORD);

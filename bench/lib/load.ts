@@ -173,3 +173,19 @@ export async function interleave<K extends string>(
   }
   return series;
 }
+
+/**
+ * The server as `npm start` runs it: the build (`dist/`, made by `npm run build`, which the
+ * bench scripts run first) with the node options of package.json's `start` script, the one
+ * place they are written (the image's CMD is checked against it). BENCH_SERVER=source runs
+ * the TypeScript sources through tsx instead.
+ */
+export function productionServer(): { args: string[] } | undefined {
+  if (process.env.BENCH_SERVER === 'source') return undefined;
+  const start = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    scripts: { start: string };
+  }).scripts.start;
+  const command = /\bnode\s+(.+)$/.exec(start)?.[1]?.trim().split(/\s+/);
+  if (!command) throw new Error(`package.json's start script runs no node: ${start}`);
+  return { args: command };
+}
