@@ -162,16 +162,34 @@ export interface Page<T> {
 }
 
 /**
- * An edge whose cursor is encoded only when read (most clients select
- * `node` and `pageInfo`, not every edge's `cursor`).
+ * An edge whose cursor is encoded only when read (most clients select `node` and `pageInfo`,
+ * not every edge's `cursor`). A class: its getter is on the prototype, so an edge is one small
+ * object, not an object and a closure per row.
  */
+class LazyEdge<T> {
+  readonly #key: string;
+  readonly #value: unknown;
+  readonly #id: number | string;
+
+  constructor(
+    readonly node: T,
+    key: string,
+    value: unknown,
+    id: number | string,
+  ) {
+    this.#key = key;
+    this.#value = value;
+    this.#id = id;
+  }
+
+  get cursor(): string {
+    return encodeCursor(this.#key, this.#value, this.#id);
+  }
+}
+
+/** An edge of `node`, its cursor encoded from the ordering's key and value and the id when read. */
 export function edgeOf<T>(node: T, key: string, value: unknown, id: number | string): { cursor: string; node: T } {
-  return {
-    node,
-    get cursor() {
-      return encodeCursor(key, value, id);
-    },
-  };
+  return new LazyEdge(node, key, value, id);
 }
 
 /** A page's start and end cursors. */
