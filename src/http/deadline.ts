@@ -43,14 +43,18 @@ export class Deadline {
   }
 }
 
-const ofNodeRequest = new WeakMap<object, Deadline>();
+/**
+ * Where Node's request object carries its deadline: a symbol property, not a WeakMap entry (an
+ * entry per request keyed by a short-lived object is work for every collection).
+ */
+const deadlineKey = Symbol('grc.deadline');
 
 /** Ties a deadline to Node's request object, where the server adapter's context can find it. */
 export function attachDeadline(req: object, deadline: Deadline): void {
-  ofNodeRequest.set(req, deadline);
+  (req as { [deadlineKey]?: Deadline })[deadlineKey] = deadline;
 }
 
 /** The deadline of Node's request object, if the request timeout set one. */
 export function deadlineOf(req: object | undefined): Deadline | undefined {
-  return req ? ofNodeRequest.get(req) : undefined;
+  return (req as { [deadlineKey]?: Deadline } | undefined)?.[deadlineKey];
 }
