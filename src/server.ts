@@ -21,6 +21,7 @@ import { useArmor } from './plugins/use-armor.ts';
 import { useCSRFPrevention } from './plugins/use-csrf-prevention.ts';
 import { useDiscoverability } from './plugins/use-discoverability.ts';
 import { useErrorCodes } from './plugins/use-error-codes.ts';
+import { useGraphQlJit } from './plugins/use-graphql-jit.ts';
 import { useTracing } from './plugins/use-tracing.ts';
 import { useTrustedDocuments } from './plugins/use-trusted-documents.ts';
 import { auditRoutes } from './rest/audit.ts';
@@ -140,6 +141,11 @@ export function createServer({ config, db, log, auth, metrics, isDraining }: Ser
       ...(config.viewApis ? [] : useDiscoverability()),
       useErrorCodes(),
       useRoutes(allRoutes, { graphqlEndpoint: '/graphql' }),
+      // Last: it sets the execute function of queries.
+      useGraphQlJit({
+        onCompileError: (result) =>
+          log.warn({ errors: result.errors }, 'graphql-jit could not compile a query; graphql-js runs it'),
+      }),
     ],
     context: ({ request }) => contextFor(request),
   });
