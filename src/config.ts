@@ -157,6 +157,7 @@ const environment = z.object({
   RATE_LIMIT_PER_MINUTE: integer(0, 1_000_000).default(600),
   METRICS_ENABLED: booleanString.default(false),
   TRUSTED_DOCUMENTS: z.enum(['off', 'allow', 'require']).default('off'),
+  GRAPHQL_JIT: booleanString.default(true),
   TRUST_PROXY: trustProxy.default(false),
   REDIS_URL: z
     .string()
@@ -268,6 +269,8 @@ export interface Config {
    * listed document by its hash; `require` runs listed documents only.
    */
   trustedDocuments: 'off' | 'allow' | 'require';
+  /** Whether queries run often are compiled by graphql-jit (`src/plugins/use-graphql-jit.ts`). */
+  graphqlJit: boolean;
   /**
    * Whose `X-Forwarded-For` gives the client address: nobody, whatever connects (one hop),
    * or the listed proxies.
@@ -355,6 +358,7 @@ export function loadConfig(env: Environment = process.env): Config {
     limits: { redisUrl: e.REDIS_URL, redisKeyPrefix: e.REDIS_KEY_PREFIX, redisTimeoutMs: e.REDIS_TIMEOUT_MS },
     metricsEnabled: e.METRICS_ENABLED,
     trustedDocuments: e.TRUSTED_DOCUMENTS,
+    graphqlJit: e.GRAPHQL_JIT,
     trustProxy: e.TRUST_PROXY,
     tracing: {
       enabled: tracingRequested(present),

@@ -142,10 +142,14 @@ export function createServer({ config, db, log, auth, metrics, isDraining }: Ser
       useErrorCodes(),
       useRoutes(allRoutes, { graphqlEndpoint: '/graphql' }),
       // Last: it sets the execute function of queries.
-      useGraphQlJit({
-        onCompileError: (result) =>
-          log.warn({ errors: result.errors }, 'graphql-jit could not compile a query; graphql-js runs it'),
-      }),
+      ...(config.graphqlJit
+        ? [
+            useGraphQlJit({
+              onCompileError: (result) =>
+                log.warn({ errors: result.errors }, 'graphql-jit could not compile a query; graphql-js runs it'),
+            }),
+          ]
+        : []),
     ],
     context: ({ request }) => contextFor(request),
   });

@@ -54,6 +54,7 @@ describe('loadConfig', () => {
       limits: { redisUrl: undefined, redisKeyPrefix: 'grc:', redisTimeoutMs: 1000 },
       metricsEnabled: false,
       trustedDocuments: 'off',
+      graphqlJit: true,
       trustProxy: false,
       tracing: { enabled: false, protocol: 'http/protobuf' },
       graphql: { maxDepth: 12, maxAliases: 15, maxDirectives: 10, maxTokens: 2000, maxCost: 5000 },
@@ -116,6 +117,12 @@ describe('loadConfig', () => {
     ['No', false],
   ])('reads VIEW_APIS=%j as %s', (value, expected) => {
     expect(loadConfig({ VIEW_APIS: value }).viewApis).toBe(expected);
+  });
+
+  it('compiles queries with graphql-jit unless GRAPHQL_JIT is false', () => {
+    expect(loadConfig({}).graphqlJit).toBe(true);
+    expect(loadConfig({ GRAPHQL_JIT: 'false' }).graphqlJit).toBe(false);
+    expect(() => loadConfig({ GRAPHQL_JIT: 'sometimes' })).toThrow(/GRAPHQL_JIT/);
   });
 
   it('takes an empty variable as unset', () => {

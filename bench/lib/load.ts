@@ -182,9 +182,11 @@ export async function interleave<K extends string>(
  */
 export function productionServer(): { args: string[] } | undefined {
   if (process.env.BENCH_SERVER === 'source') return undefined;
-  const start = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    scripts: { start: string };
-  }).scripts.start;
+  const start = (
+    JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      scripts: { start: string };
+    }
+  ).scripts.start;
   const command = /\bnode\s+(.+)$/.exec(start)?.[1]?.trim().split(/\s+/);
   if (!command) throw new Error(`package.json's start script runs no node: ${start}`);
   return { args: command };
