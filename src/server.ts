@@ -21,6 +21,7 @@ import { useArmor } from './plugins/use-armor.ts';
 import { useCSRFPrevention } from './plugins/use-csrf-prevention.ts';
 import { useDiscoverability } from './plugins/use-discoverability.ts';
 import { useErrorCodes } from './plugins/use-error-codes.ts';
+import { useScopeCacheRelease } from './plugins/use-scope-cache-release.ts';
 import { useTracing } from './plugins/use-tracing.ts';
 import { useTrustedDocuments } from './plugins/use-trusted-documents.ts';
 import { auditRoutes } from './rest/audit.ts';
@@ -139,6 +140,7 @@ export function createServer({ config, db, log, auth, metrics, isDraining }: Ser
       ...useArmor(config.graphql),
       ...(config.viewApis ? [] : useDiscoverability()),
       useErrorCodes(),
+      useScopeCacheRelease(),
       useRoutes(allRoutes, { graphqlEndpoint: '/graphql' }),
     ],
     context: ({ request }) => contextFor(request),
