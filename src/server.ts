@@ -22,6 +22,7 @@ import { useCSRFPrevention } from './plugins/use-csrf-prevention.ts';
 import { useDiscoverability } from './plugins/use-discoverability.ts';
 import { useErrorCodes } from './plugins/use-error-codes.ts';
 import { useGraphQlJit } from './plugins/use-graphql-jit.ts';
+import { useScopeCacheRelease } from './plugins/use-scope-cache-release.ts';
 import { useTracing } from './plugins/use-tracing.ts';
 import { useTrustedDocuments } from './plugins/use-trusted-documents.ts';
 import { auditRoutes } from './rest/audit.ts';
@@ -140,6 +141,7 @@ export function createServer({ config, db, log, auth, metrics, isDraining }: Ser
       ...useArmor(config.graphql),
       ...(config.viewApis ? [] : useDiscoverability()),
       useErrorCodes(),
+      useScopeCacheRelease(),
       useRoutes(allRoutes, { graphqlEndpoint: '/graphql' }),
       // Last: it sets the execute function of queries.
       ...(config.graphqlJit

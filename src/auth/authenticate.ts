@@ -61,7 +61,10 @@ export type Verification =
  * request object.
  */
 export function createRequestVerifier(tokens: TokenService) {
-  const verified = new WeakMap<Request, Promise<Verification>>();
+  // On the request itself, not in a WeakMap keyed by it: an entry whose key dies young costs
+  // the garbage collector more than the whole check of a cached token.
+  const verified = Symbol('verification');
+  type Verified = Request & { [verified]?: Promise<Verification> };
   const verify = async (header: string | null): Promise<Verification> => {
     if (header === null) return { kind: 'none' };
     if (header.length > maxHeaderLength) return { kind: 'refused', reason: 'header_too_long' };
@@ -75,11 +78,11 @@ export function createRequestVerifier(tokens: TokenService) {
       throw error;
     }
   };
-  return function verificationOf(request: Request): Promise<Verification> {
-    let answer = verified.get(request);
+  return function verificationOf(request: Verified): Promise<Verification> {
+    let answer = request[verified];
     if (!answer) {
       answer = verify(request.headers.get('authorization'));
-      verified.set(request, answer);
+      request[verified] = answer;
     }
     return answer;
   };

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import { errors, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import { Role } from '../db/types.ts';
 import { algorithms, type KeyStore } from './keys.ts';
@@ -175,7 +175,8 @@ export class TokenService {
 
   /** Verifies a compact JWS; throws {@link TokenRejectedError} with the reason. */
   async verify(token: string): Promise<TokenClaims> {
-    const digest = createHash('sha256').update(token).digest('base64url');
+    // The digest, not the token, is the key: no live token is kept in memory.
+    const digest = hash('sha256', token, 'base64url');
     const now = this.#now().getTime();
     const tolerance = this.options.clockToleranceSeconds * 1000;
     const cached = this.#cache.get(digest);
