@@ -24,12 +24,15 @@ export interface NodeServerContext {
   req?: { socket?: { remoteAddress?: string } };
 }
 
-const facts = new WeakMap<Request, RequestFacts>();
+// On the request itself, not in a WeakMap keyed by it: an entry whose key dies young is work for
+// every garbage collection.
+const facts = Symbol('grc.requestFacts');
+type WithFacts = Request & { [facts]?: RequestFacts };
 const acceptedId = /^[\w.:-]{1,128}$/;
 
 /** The facts of a request, made on first use (for requests that did not pass `useRequestFacts`). */
-export function factsOf(request: Request): RequestFacts {
-  let entry = facts.get(request);
+export function factsOf(request: WithFacts): RequestFacts {
+  let entry = request[facts];
   if (!entry) {
     const given = request.headers.get('x-request-id');
     entry = {
@@ -37,7 +40,7 @@ export function factsOf(request: Request): RequestFacts {
       at: performance.now(),
       clientAddress: 'unknown',
     };
-    facts.set(request, entry);
+    request[facts] = entry;
   }
   return entry;
 }
