@@ -9,6 +9,12 @@ export interface CompressionOptions {
    * @default ['/api/authentication/', '/api/sessions']
    */
   secretPaths?: string[];
+  /**
+   * Answers of a known length below this many bytes are sent as they are: compressing them
+   * costs a stream and a pipeline for no gain (a small JSON answer comes out no shorter).
+   * @default 1024
+   */
+  minBytes?: number;
 }
 
 const compressible = /^(application\/(json|graphql-response\+json)|text\/)/;
@@ -17,7 +23,7 @@ const mutations = new WeakSet<Request>();
 
 /**
  * Compresses answers (br, else gzip) when the client accepts it: REST reads, the getAll
- * stream, GraphQL query answers. Never a mutation's answer, nor the sign-in and session
+ * stream, GraphQL query answers, when not known to be shorter than `minBytes`. Never a mutation's answer, nor the sign-in and session
  * routes, nor a response that is already encoded: those may carry a token beside text the
  * caller chose, and compression would let its length leak it (BREACH). Bearer tokens are not
  * sent by browsers on their own, which takes away the usual cross-site attacker, but the rule
@@ -25,6 +31,7 @@ const mutations = new WeakSet<Request>();
  */
 export function useCompression({
   secretPaths = ['/api/authentication/', '/api/sessions'],
+  minBytes = 1024,
 }: CompressionOptions = {}): Plugin {
   return {
     onExecute({ args }) {
@@ -35,6 +42,8 @@ export function useCompression({
       const encoding = acceptedEncoding(request.headers.get('accept-encoding'));
       if (!encoding || !response.body || response.headers.has('content-encoding')) return;
       if (!compressible.test(response.headers.get('content-type') ?? '')) return;
+      const length = response.headers.get('content-length');
+      if (length !== null && Number(length) < minBytes) return;
       if (mutations.has(request)) return;
       const path = new URL(request.url).pathname;
       if (secretPaths.some((p) => path.startsWith(p))) return;

@@ -21,18 +21,29 @@ describe.each(testProviders)('response compression on %s', (provider) => {
       body: JSON.stringify({ query }),
     });
 
+  // Every type's name and its fields' names: a few kilobytes.
+  const large = '{ __schema { types { name fields { name } } } }';
+
   it('compresses a GraphQL query answer with gzip when accepted, not otherwise', async () => {
-    const plain = await graphql('{ me { userName } }');
+    const plain = await graphql(large);
     expect(plain.headers.get('content-encoding')).toBeNull();
+    expect(Number(plain.headers.get('content-length'))).toBeGreaterThan(1024);
     const expected = await plain.json();
-    const zipped = await graphql('{ me { userName } }', { 'accept-encoding': 'gzip, br' });
+    const zipped = await graphql(large, { 'accept-encoding': 'gzip, br' });
     expect(zipped.headers.get('content-encoding')).toMatch(/^(gzip|br)$/);
     expect(zipped.headers.get('vary')).toContain('Accept-Encoding');
     if (zipped.headers.get('content-encoding') === 'gzip') {
       expect(JSON.parse(gunzipSync(Buffer.from(await zipped.arrayBuffer())).toString('utf8'))).toEqual(expected);
     }
-    const refused = await graphql('{ me { userName } }', { 'accept-encoding': 'gzip;q=0' });
+    const refused = await graphql(large, { 'accept-encoding': 'gzip;q=0' });
     expect(refused.headers.get('content-encoding')).toBeNull();
+  });
+
+  it('sends an answer shorter than 1 KiB as it is, whatever the client accepts', async () => {
+    const small = await graphql('{ me { userName } }', { 'accept-encoding': 'gzip, br' });
+    expect(small.headers.get('content-encoding')).toBeNull();
+    expect(Number(small.headers.get('content-length'))).toBeLessThan(1024);
+    expect(await small.json()).toEqual({ data: { me: { userName: adminUserName } } });
   });
 
   it('compresses REST reads, the getAll stream included', async () => {
