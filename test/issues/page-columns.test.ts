@@ -82,7 +82,8 @@ describe.each(testProviders)('the columns a page of issues reads on %s', (provid
       '{ issues(first: 1, orderBy: { field: DUE_DATE }) { edges { cursor node { title } } pageInfo { endCursor } } }',
     );
     expect(first.columns).toEqual(['dueDate', 'id', 'title']);
-    const after = (first.data?.issues as unknown as { pageInfo: { endCursor: string } }).pageInfo.endCursor;
+    const after = (first.data?.issues as unknown as { pageInfo: { endCursor: string } } | undefined)?.pageInfo
+      .endCursor;
     const next = await page(
       'query ($a: String) { issues(first: 1, after: $a, orderBy: { field: DUE_DATE }) { edges { node { title } } } }',
       { a: after },
