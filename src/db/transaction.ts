@@ -142,10 +142,10 @@ async function attemptOnce<T>(
 /**
  * What became of a PostgreSQL transaction, asked on another connection:
  * `committed`, `aborted`, or undefined when the database cannot say yet
- * (unreachable, or still in progress after a few tries).
+ * (unreachable, or still in progress, after five tries 200 ms apart).
  */
 async function statusOf(db: Db, xid: string): Promise<'committed' | 'aborted' | undefined> {
-  for (let attempt = 0; attempt < 3; attempt++) {
+  for (let attempt = 0; attempt < 5; attempt++) {
     try {
       const rows = (await db.$queryRawUnsafe('SELECT txid_status($1::bigint) AS status', xid)) as {
         status: string | null;
@@ -153,7 +153,8 @@ async function statusOf(db: Db, xid: string): Promise<'committed' | 'aborted' | 
       const status = rows[0]?.status;
       if (status === 'committed' || status === 'aborted') return status;
     } catch {
-      return undefined;
+      // The pool may hand out the very connection that just broke before it has noticed: the
+      // next try gets another. A database that takes no connection fails every try.
     }
     await sleep(200);
   }
