@@ -1,5 +1,5 @@
-import { collectSubFields } from '@graphql-tools/utils';
-import { type FieldNode, type GraphQLResolveInfo, getNamedType, isObjectType } from 'graphql';
+import { collectFields } from '@graphql-tools/utils';
+import { type FieldNode, type GraphQLObjectType, type GraphQLResolveInfo, getNamedType, isObjectType } from 'graphql';
 import type { Issue } from '../db/types.ts';
 import { IssueSeverity, IssueStatus } from '../db/types.ts';
 import { type FieldKind, regscaleFieldNames, regscaleFields } from '../issues/regscale-fields.ts';
@@ -90,31 +90,34 @@ const ownColumns: ReadonlySet<string> = new Set(Object.values(ownColumnOf));
  */
 export function askedColumnsOnly<Q extends { select?: object }>(query: Q, info: GraphQLResolveInfo, path: string[]): Q {
   if (!query.select) return query;
-  let type = getNamedType(info.returnType);
-  let nodes: readonly FieldNode[] = info.fieldNodes;
   // graphql-tools reads `coerced` on graphql 16 (17 also keeps each value's source).
   const variables = { coerced: info.variableValues, sources: {} };
-  for (const name of [...path, '']) {
-    if (!isObjectType(type)) return query;
-    const { fields } = collectSubFields(info.schema, info.fragments, variables, type, [...nodes]);
-    const below = [...fields.values()].flat();
-    if (name === '') {
-      const asked = new Set<string>(['id']);
-      for (const node of below) {
-        const column = ownColumnOf[node.name.value as keyof typeof ownColumnOf];
-        if (column) asked.add(column);
-      }
-      const select = Object.fromEntries(
-        Object.entries(query.select).filter(([key]) => !ownColumns.has(key) || asked.has(key)),
-      );
-      return { ...query, select };
-    }
-    nodes = below.filter((node) => node.name.value === name);
-    const field = type.getFields()[name];
-    if (!field || nodes.length === 0) return query;
+  // The fields selected below `nodes` (of `type`). collectFields, not the memoised
+  // collectSubFields: its cache is keyed by this request's objects, so it would never hit.
+  const below = (type: GraphQLObjectType, nodes: readonly FieldNode[]) =>
+    nodes.flatMap((node) =>
+      node.selectionSet
+        ? [...collectFields(info.schema, info.fragments, variables, type, node.selectionSet).fields.values()].flat()
+        : [],
+    );
+  let type = getNamedType(info.returnType);
+  let nodes: readonly FieldNode[] = info.fieldNodes;
+  for (const name of path) {
+    const field = isObjectType(type) ? type.getFields()[name] : undefined;
+    if (!isObjectType(type) || !field) return query;
+    nodes = below(type, nodes).filter((node) => node.name.value === name);
     type = getNamedType(field.type);
   }
-  return query;
+  if (!isObjectType(type) || nodes.length === 0) return query;
+  const asked = new Set<string>(['id']);
+  for (const node of below(type, nodes)) {
+    const column = ownColumnOf[node.name.value as keyof typeof ownColumnOf];
+    if (column) asked.add(column);
+  }
+  const select = Object.fromEntries(
+    Object.entries(query.select).filter(([key]) => !ownColumns.has(key) || asked.has(key)),
+  );
+  return { ...query, select };
 }
 
 /**
