@@ -92,8 +92,9 @@ const streamBatch = 500;
 /**
  * Every issue in id order (of one parent record with `filter`), in batches fetched by id
  * range so that memory stays flat however many there are (one batch at a time as the reader
- * asks, and on PostgreSQL the next one on its way). Read with the driver (`issueRows`): the rows go out as JSON text, and Prisma's row
- * objects cost most of the stream's time and memory. Permission is checked before the first row.
+ * asks, and on PostgreSQL the next one on its way). Read with the driver (`issueRows`): the
+ * rows go out as JSON text, and Prisma's row objects cost most of the stream's time and memory.
+ * Permission is checked before the first row.
  */
 export function allIssues(ctx: ServiceContext, filter?: IssueRowFilter): AsyncGenerator<IssueRowBatch> {
   authorize(ctx.principal, 'readIssues');
