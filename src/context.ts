@@ -29,7 +29,7 @@ export interface RequestContext {
   deadline?: Deadline;
 }
 
-/** The context once `loggedIn` has been checked. */
+/** The context once a scope (`can`) has been checked. */
 export interface AuthenticatedContext extends RequestContext {
   principal: Principal;
 }

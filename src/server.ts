@@ -1,4 +1,5 @@
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import type { Principal } from './access/principal.ts';
 import { adminRoutes } from './admin/routes.ts';
 import type { Auth } from './auth/runtime.ts';
 import type { Config } from './config.ts';
@@ -54,10 +55,8 @@ export type Server = YogaServerInstance<NodeServerContext, RequestContext>;
  */
 export function createServer({ config, db, log, auth, metrics, isDraining }: ServerDependencies): Server {
   metrics?.observeLimits(auth.limits);
-  /** The one context factory, for GraphQL and REST alike; it authenticates the request. */
-  const contextFor = async (request: Request, { authenticate = true } = {}): Promise<RequestContext> => {
+  const contextOf = (request: Request, principal: Principal | null): RequestContext => {
     const facts = factsOf(request);
-    const principal = authenticate ? await auth.authenticate(request) : null;
     if (principal?.kind === 'serviceAccount') {
       auth.usage.record(principal, facts.clientAddress, auth.now());
       metrics?.tokenUses.inc({ service_account: String(principal.serviceAccountId) });
@@ -77,6 +76,14 @@ export function createServer({ config, db, log, auth, metrics, isDraining }: Ser
       auth,
       deadline: facts.deadline,
     };
+  };
+  /**
+   * The one context factory, for GraphQL and REST alike; it authenticates the request. Without
+   * a promise when the token was verified before (or there is none).
+   */
+  const contextFor = (request: Request, { authenticate = true } = {}): RequestContext | Promise<RequestContext> => {
+    const principal = authenticate ? auth.authenticate(request) : null;
+    return principal instanceof Promise ? principal.then((p) => contextOf(request, p)) : contextOf(request, principal);
   };
   const kit: RestKit = { contextFor, log };
   // The public API, as the OpenAPI document describes it.

@@ -9,6 +9,8 @@ import type { Principal } from './principal.ts';
  * written anywhere else. No role implies another.
  */
 export const rules = {
+  /** Any valid token, of a person or a script (GraphQL `me`). */
+  signedIn: { roles: 'any', peopleOnly: false },
   /** Read issues (GraphQL `issue`, `issues`; REST `GET /api/issues/*`). */
   readIssues: { roles: [Role.ADMINISTRATOR, Role.ISSUE_MANAGER, Role.AUDITOR], peopleOnly: false },
   /** Create, change, close, reopen and delete issues. */

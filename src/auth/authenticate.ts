@@ -56,37 +56,68 @@ export type Verification =
   | { kind: 'refused'; reason: RefusalReason; claims?: TokenClaims };
 
 /**
+ * The token of a header spelled `Bearer <token>` (the scheme in any case, one space, nothing
+ * around it), without a regular expression; undefined for any other spelling. Only a shortcut
+ * to the cache of verified tokens: whatever it answers is either a token verified before or
+ * checked in full by `bearer`.
+ */
+function plainBearerToken(header: string): string | undefined {
+  if (header.charCodeAt(6) !== 32) return undefined;
+  const scheme = header.slice(0, 6);
+  return scheme === 'Bearer' || scheme.toLowerCase() === 'bearer' ? header.slice(7) : undefined;
+}
+
+function refusedBy(error: unknown): Verification {
+  if (error instanceof TokenRejectedError)
+    return { kind: 'refused', reason: error.reason, claims: error.expiredClaims };
+  throw error;
+}
+
+/**
  * Verifies a request's bearer token once per request, however many parts of the server ask
  * (the rate limiter's identity, idempotency keys, authentication): the answer is kept with the
- * request object.
+ * request object. A token verified before is answered at once, without a promise; a new one
+ * waits for its signature check.
  */
 export function createRequestVerifier(tokens: TokenService) {
   // On the request itself, not in a WeakMap keyed by it: an entry whose key dies young costs
   // the garbage collector more than the whole check of a cached token.
   const verified = Symbol('verification');
-  type Verified = Request & { [verified]?: Promise<Verification> };
-  const verify = async (header: string | null): Promise<Verification> => {
-    if (header === null) return { kind: 'none' };
-    if (header.length > maxHeaderLength) return { kind: 'refused', reason: 'header_too_long' };
+  type Verified = Request & { [verified]?: Verification | Promise<Verification> };
+  const verifyInFull = async (header: string): Promise<Verification> => {
     const match = bearer.exec(header.trim());
     if (!match?.[1]) return { kind: 'refused', reason: 'malformed_header' };
     try {
       return { kind: 'verified', claims: await tokens.verify(match[1]) };
     } catch (error) {
-      if (error instanceof TokenRejectedError)
-        return { kind: 'refused', reason: error.reason, claims: error.expiredClaims };
-      throw error;
+      return refusedBy(error);
     }
   };
-  return function verificationOf(request: Verified): Promise<Verification> {
+  const verify = (header: string | null): Verification | Promise<Verification> => {
+    if (header === null) return none;
+    if (header.length > maxHeaderLength) return { kind: 'refused', reason: 'header_too_long' };
+    const token = plainBearerToken(header);
+    try {
+      // A cached token is one verified in full before, so it is a well-formed JWS: the
+      // header's regular expression would match it.
+      const claims = token === undefined ? undefined : tokens.cached(token);
+      if (claims) return { kind: 'verified', claims };
+    } catch (error) {
+      return refusedBy(error);
+    }
+    return verifyInFull(header);
+  };
+  return function verificationOf(request: Verified): Verification | Promise<Verification> {
     let answer = request[verified];
-    if (!answer) {
+    if (answer === undefined) {
       answer = verify(request.headers.get('authorization'));
       request[verified] = answer;
     }
     return answer;
   };
 }
+
+const none: Verification = { kind: 'none' };
 
 export type RequestVerifier = ReturnType<typeof createRequestVerifier>;
 
@@ -110,13 +141,23 @@ export function createAuthenticator({
     );
     throw new UnauthenticatedError(messages[reason] ?? 'Invalid or expired token', true);
   };
-  return async function authenticate(request: Request): Promise<Principal | null> {
-    const verification = await verificationOf(request);
+  const decide = (request: Request, verification: Verification): Principal | null => {
     if (verification.kind === 'none') return null;
     if (verification.kind === 'refused') return refuse(request, verification.reason, verification.claims);
     const refusal = check?.(verification.claims);
     if (refusal) return refuse(request, refusal, verification.claims);
     return principalOf(verification.claims);
+  };
+  /** Answers at once (no promise) when the token was verified before; a refusal is a rejected promise. */
+  return function authenticate(request: Request): Principal | null | Promise<Principal | null> {
+    try {
+      const verification = verificationOf(request);
+      return verification instanceof Promise
+        ? verification.then((v) => decide(request, v))
+        : decide(request, verification);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   };
 }
 

@@ -9,7 +9,7 @@ const maxJsonBytes = 64 * 1024;
 
 /** What REST handlers are built with: the request context factory GraphQL uses too. */
 export interface RestKit {
-  contextFor: (request: Request, options?: { authenticate?: boolean }) => Promise<RequestContext>;
+  contextFor: (request: Request, options?: { authenticate?: boolean }) => RequestContext | Promise<RequestContext>;
   log: Logger;
 }
 

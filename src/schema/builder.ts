@@ -46,13 +46,10 @@ export const builder = new SchemaBuilder<{
   Context: RequestContext;
   PrismaTypes: PrismaTypes;
   AuthScopes: {
-    /** Any valid token. */
-    loggedIn: boolean;
     /** The access policy allows the caller this rule (`src/access/policy.ts`). */
     can: Rule;
   };
   AuthContexts: {
-    loggedIn: AuthenticatedContext;
     can: AuthenticatedContext;
   };
   Scalars: { DateTime: { Input: Date; Output: Date } };
@@ -67,10 +64,7 @@ export const builder = new SchemaBuilder<{
     wrap: (resolver, options) => wrapResolver(resolver, options),
   },
   scopeAuth: {
-    authScopes: (ctx) => ({
-      loggedIn: ctx.principal !== null,
-      can: (rule) => allows(ctx.principal, rule),
-    }),
+    authScopes: (ctx) => ({ can: (rule) => allows(ctx.principal, rule) }),
     // The access policy words every refusal: 401 for anonymous callers,
     // 403 naming what is missing otherwise.
     unauthorizedError: (_parent, ctx, _info, result) => {

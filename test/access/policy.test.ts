@@ -16,6 +16,11 @@ const principal = (kind: Principal['kind'], roles: string[]): Principal => ({
 
 /** Who may do what: the whole table, so that a changed rule shows here. */
 const expected: Record<Rule, { role: string; kind: Principal['kind']; allowed: boolean }[]> = {
+  signedIn: [
+    { role: 'NONE', kind: 'user', allowed: true },
+    { role: 'NONE', kind: 'serviceAccount', allowed: true },
+    { role: 'AUDITOR', kind: 'serviceAccount', allowed: true },
+  ],
   readIssues: [
     { role: 'AUDITOR', kind: 'user', allowed: true },
     { role: 'AUDITOR', kind: 'serviceAccount', allowed: true },

@@ -163,8 +163,17 @@ describe.each(testProviders)('tokens on %s', (provider) => {
     await expectRefused(`Bearer ${wrongTyp}`);
   });
 
-  it('refuses malformed Authorization headers', async () => {
+  it('refuses malformed Authorization headers, also around a token verified before', async () => {
+    // The token is in the cache of verified tokens: no other spelling of the header reaches it.
+    expect((await app.graphql(meQuery, {}, token)).status).toBe(200);
     for (const header of [
+      `Bearer  ${token}`,
+      `Bearer\t${token}`,
+      `Bearer${token}`,
+      token,
+      `XBearer ${token}`,
+      `Bearer ${token}.`,
+      `Bearer ${token};`,
       'Bearer',
       'Bearer ',
       `Basic ${Buffer.from('a:b').toString('base64')}`,
