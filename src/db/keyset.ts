@@ -23,6 +23,11 @@ export interface Ordering {
   desc: boolean;
   /** Longest value a text column holds (bounds the cursor's length). */
   maxLength?: number;
+  /**
+   * The column holds a handful of values (severity), each shared by many rows: past a cursor,
+   * the rest of its value all but always fills the page, so it is read alone first.
+   */
+  fewValues?: boolean;
 }
 
 /** The type of a list's id: autoincrement integers, or UUIDs (users). */
@@ -87,6 +92,12 @@ export function decodeCursor(text: string, ordering: Ordering, idKind: IdKind, f
 export interface ScanPart {
   where: Record<string, unknown>;
   orderBy: Record<string, 'asc' | 'desc'>[];
+  /**
+   * Read at once with the next part: the rest of a cursor's value in a column whose values are
+   * mostly unique, which seldom holds a row, so that waiting for it would cost a round trip.
+   * Any other part is read only when those before it did not fill the page.
+   */
+  withNext?: boolean;
 }
 
 /**
@@ -125,7 +136,25 @@ export function scanParts(ordering: Ordering, forward: boolean, cursor: Cursor |
     return forward ? [restOfNulls] : [restOfNulls, nonNull];
   }
   const value = ordering.kind === 'date' ? new Date(cursor.v as string) : cursor.v;
-  const sameValue = { where: { [column]: value, ...idBeyond(cursor.id) }, orderBy: byId };
+  if (ordering.kind === 'date') {
+    // Instants are all but unique, so one range suffices: from the cursor's instant on, less the
+    // rows of that instant up to the cursor's id, which are the only ones the index reads and
+    // drops (a batch written at one instant at most: 500 issues). Two queries would cost a deep
+    // page a second round trip that the first page does not make.
+    const fromValue = {
+      where: {
+        [column]: scanDesc ? { lte: value } : { gte: value },
+        NOT: { [column]: value, id: forward ? { lte: cursor.id } : { gte: cursor.id } },
+      },
+      orderBy: byColumn,
+    };
+    return forward && nullable ? [fromValue, nulls] : [fromValue];
+  }
+  const sameValue = {
+    where: { [column]: value, ...idBeyond(cursor.id) },
+    orderBy: byId,
+    withNext: !ordering.fewValues,
+  };
   const beyond = { where: { [column]: scanDesc ? { lt: value } : { gt: value } }, orderBy: byColumn };
   return forward && nullable ? [sameValue, beyond, nulls] : [sameValue, beyond];
 }
@@ -238,6 +267,23 @@ export async function keysetPage<T extends object>(
 }
 
 /**
+ * Reads the parts in scan order until `take` rows are found: each is one index range, and a
+ * later part only fills what is left of the page. Parts marked `withNext` are asked together
+ * with the next one, so that a deep page makes the round trips the first page makes.
+ */
+async function readParts<T>(parts: ScanPart[], read: (part: ScanPart, take: number) => Promise<T[]>, take: number) {
+  const rows: T[] = [];
+  for (let start = 0; start < parts.length && rows.length < take; ) {
+    let end = start + 1;
+    while (end < parts.length && parts[end - 1]?.withNext) end++;
+    const left = take - rows.length;
+    for (const found of await Promise.all(parts.slice(start, end).map((part) => read(part, left)))) rows.push(...found);
+    start = end;
+  }
+  return rows.slice(0, take);
+}
+
+/**
  * The page itself, once its arguments are checked (callers that must check
  * more, such as their filter, before reading call `pageSize` and
  * `decodeCursor` first).
@@ -250,11 +296,7 @@ export async function readPage<T extends object>(
   read: (part: ScanPart, take: number) => Promise<T[]>,
   count: () => Promise<number>,
 ): Promise<Page<T>> {
-  // Each part is one index range in scan order, asked for all at once (a page that starts near the
-  // end of one range needs the next: sequential round trips made a deep page slower than the first);
-  // later parts only fill what is left of the page.
-  const found = await Promise.all(scanParts(ordering, forward, cursor).map((part) => read(part, size + 1)));
-  const rows = found.flat().slice(0, size + 1);
+  const rows = await readParts(scanParts(ordering, forward, cursor), read, size + 1);
   const more = rows.length > size;
   const page = rows.slice(0, size);
   if (!forward) page.reverse();

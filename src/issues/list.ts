@@ -25,7 +25,7 @@ export type OrderDirection = 'ASC' | 'DESC';
 
 const orderColumns = {
   DUE_DATE: { column: 'dueDate', kind: 'date', nullable: true },
-  SEVERITY: { column: 'severityRank', kind: 'integer', nullable: false },
+  SEVERITY: { column: 'severityRank', kind: 'integer', nullable: false, fewValues: true },
   CREATED_AT: { column: 'createdAt', kind: 'date', nullable: false },
   UPDATED_AT: { column: 'updatedAt', kind: 'date', nullable: false },
   ID: { column: 'id', kind: 'integer', nullable: false },
