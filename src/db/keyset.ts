@@ -24,10 +24,15 @@ export interface Ordering {
   /** Longest value a text column holds (bounds the cursor's length). */
   maxLength?: number;
   /**
-   * The column holds a handful of values (severity), each shared by many rows: past a cursor,
-   * the rest of its value all but always fills the page, so it is read alone first.
+   * How often rows share a value, which decides how a page past a cursor is read (unset: the
+   * rest of the cursor's value, the values beyond it and the nulls are asked at once):
+   * - `few`: values are all but unique (the times rows were written), so one range from the
+   *   cursor's value on, less that value's rows up to the cursor's id, which are the only rows
+   *   the index reads and drops (a batch written at one instant: 500 issues at most);
+   * - `many`: a handful of values, each shared by many rows (severity), so the rest of the
+   *   cursor's value all but always fills the page and is read alone first.
    */
-  fewValues?: boolean;
+  ties?: 'few' | 'many';
 }
 
 /** The type of a list's id: autoincrement integers, or UUIDs (users). */
@@ -93,11 +98,11 @@ export interface ScanPart {
   where: Record<string, unknown>;
   orderBy: Record<string, 'asc' | 'desc'>[];
   /**
-   * Read at once with the next part: the rest of a cursor's value in a column whose values are
-   * mostly unique, which seldom holds a row, so that waiting for it would cost a round trip.
-   * Any other part is read only when those before it did not fill the page.
+   * Read by itself first, the parts after it only when it leaves the page short (the rest of a
+   * cursor's value that many rows share). Other parts are asked all at once: a page that starts
+   * near the end of one range needs the next, and waiting for each would cost it a round trip.
    */
-  withNext?: boolean;
+  alone?: boolean;
 }
 
 /**
@@ -136,11 +141,7 @@ export function scanParts(ordering: Ordering, forward: boolean, cursor: Cursor |
     return forward ? [restOfNulls] : [restOfNulls, nonNull];
   }
   const value = ordering.kind === 'date' ? new Date(cursor.v as string) : cursor.v;
-  if (ordering.kind === 'date') {
-    // Instants are all but unique, so one range suffices: from the cursor's instant on, less the
-    // rows of that instant up to the cursor's id, which are the only ones the index reads and
-    // drops (a batch written at one instant at most: 500 issues). Two queries would cost a deep
-    // page a second round trip that the first page does not make.
+  if (ordering.ties === 'few') {
     const fromValue = {
       where: {
         [column]: scanDesc ? { lte: value } : { gte: value },
@@ -153,7 +154,7 @@ export function scanParts(ordering: Ordering, forward: boolean, cursor: Cursor |
   const sameValue = {
     where: { [column]: value, ...idBeyond(cursor.id) },
     orderBy: byId,
-    withNext: !ordering.fewValues,
+    alone: ordering.ties === 'many',
   };
   const beyond = { where: { [column]: scanDesc ? { lt: value } : { gt: value } }, orderBy: byColumn };
   return forward && nullable ? [sameValue, beyond, nulls] : [sameValue, beyond];
@@ -266,19 +267,16 @@ export async function keysetPage<T extends object>(
   return readPage(spec.ordering, size, forward, cursor, spec.read, spec.count);
 }
 
-/**
- * Reads the parts in scan order until `take` rows are found: each is one index range, and a
- * later part only fills what is left of the page. Parts marked `withNext` are asked together
- * with the next one, so that a deep page makes the round trips the first page makes.
- */
+/** Reads the parts in scan order until `take` rows are found; a later part only fills what is left. */
 async function readParts<T>(parts: ScanPart[], read: (part: ScanPart, take: number) => Promise<T[]>, take: number) {
   const rows: T[] = [];
-  for (let start = 0; start < parts.length && rows.length < take; ) {
-    let end = start + 1;
-    while (end < parts.length && parts[end - 1]?.withNext) end++;
+  let start = 0;
+  for (; start < parts.length && parts[start]?.alone && rows.length < take; start++) {
+    rows.push(...(await read(parts[start] as ScanPart, take - rows.length)));
+  }
+  if (rows.length < take && start < parts.length) {
     const left = take - rows.length;
-    for (const found of await Promise.all(parts.slice(start, end).map((part) => read(part, left)))) rows.push(...found);
-    start = end;
+    for (const found of await Promise.all(parts.slice(start).map((part) => read(part, left)))) rows.push(...found);
   }
   return rows.slice(0, take);
 }

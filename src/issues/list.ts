@@ -24,10 +24,11 @@ export type IssueOrderField = 'DUE_DATE' | 'SEVERITY' | 'CREATED_AT' | 'UPDATED_
 export type OrderDirection = 'ASC' | 'DESC';
 
 const orderColumns = {
+  // Unset: a due date is shared by many rows, but the nulls after the last one are asked at once.
   DUE_DATE: { column: 'dueDate', kind: 'date', nullable: true },
-  SEVERITY: { column: 'severityRank', kind: 'integer', nullable: false, fewValues: true },
-  CREATED_AT: { column: 'createdAt', kind: 'date', nullable: false },
-  UPDATED_AT: { column: 'updatedAt', kind: 'date', nullable: false },
+  SEVERITY: { column: 'severityRank', kind: 'integer', nullable: false, ties: 'many' },
+  CREATED_AT: { column: 'createdAt', kind: 'date', nullable: false, ties: 'few' },
+  UPDATED_AT: { column: 'updatedAt', kind: 'date', nullable: false, ties: 'few' },
   ID: { column: 'id', kind: 'integer', nullable: false },
 } as const;
 
