@@ -85,7 +85,8 @@ export async function createAuth(config: Config, log: Logger, db: Db, options: A
     issuer: config.auth.issuer,
     audience: config.auth.audience,
     clockToleranceSeconds: config.auth.clockToleranceSeconds,
-    now,
+    // The clock given, if any: without, the service reads Date.now and makes no Date per request.
+    now: options.now,
   });
   const limits = new LimitsStore(config.limits, log);
   await limits.ready(config.limits.redisTimeoutMs);

@@ -150,10 +150,12 @@ function claimsOf(payload: JWTPayload): TokenClaims {
  */
 export class TokenService {
   readonly #cache = new Map<string, CachedToken>();
-  readonly #now: () => Date;
+  /** Milliseconds since the epoch: the clock given, else `Date.now` (no Date made per request). */
+  readonly #now: () => number;
 
   constructor(private readonly options: TokenServiceOptions) {
-    this.#now = options.now ?? (() => new Date());
+    const { now } = options;
+    this.#now = now ? () => now().getTime() : Date.now;
   }
 
   /** Signs a token for the given claims; `expiresAt` is its `exp`. */
@@ -161,9 +163,8 @@ export class TokenService {
     claims: Omit<TokenClaims, 'tokenId' | 'issuedAt'> & { tokenId?: string },
   ): Promise<TokenClaims & { token: string }> {
     const { kid, alg, key } = this.options.keys.signingKey;
-    const now = this.#now();
     const tokenId = claims.tokenId ?? randomUUID();
-    const iat = Math.floor(now.getTime() / 1000);
+    const iat = Math.floor(this.#now() / 1000);
     const exp = Math.floor(claims.expiresAt.getTime() / 1000);
     // `id`: the user id, read by RegScale's client (parse_user_id_from_jwt); the same as `sub`. Not verified.
     const payload: JWTPayload = { kind: claims.kind, name: claims.userName, roles: claims.roles, id: claims.subject };
@@ -199,7 +200,7 @@ export class TokenService {
   #hit(digest: string): TokenClaims | undefined {
     const cached = this.#cache.get(digest);
     if (!cached) return undefined;
-    const now = this.#now().getTime();
+    const now = this.#now();
     const tolerance = this.options.clockToleranceSeconds * 1000;
     if (!this.options.keys.has(cached.kid)) {
       this.#cache.delete(digest);
@@ -214,7 +215,7 @@ export class TokenService {
   }
 
   async #verifySignature(token: string, digest: string): Promise<TokenClaims> {
-    const now = this.#now().getTime();
+    const now = this.#now();
     if (!isCanonicalJws(token)) throw new TokenRejectedError('malformed');
     let payload: JWTPayload;
     let kid = '';
