@@ -33,6 +33,24 @@ function scrub(errors: readonly GraphQLError[]): GraphQLError[] {
 }
 
 /**
+ * An execution error without schema hints: the same error when its message has none, else a
+ * copy with everything but the message (not the error rewritten in place: it may be shared, or
+ * its message not writable).
+ */
+function withoutHints(error: GraphQLError): GraphQLError {
+  const message = withoutSchemaHints(error.message);
+  if (message === error.message) return error;
+  return new GraphQLError(message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: error.extensions,
+  });
+}
+
+/**
  * With VIEW_APIS=false the endpoint gives no schema hints at all:
  * introspection (`__schema`, `__type`, wherever they appear, aliased or in
  * fragments) is refused, and validation errors lose type names and "Did
@@ -66,7 +84,7 @@ export function useDiscoverability(): Plugin[] {
             if ('errors' in result && result.errors?.length) {
               setResult({
                 ...result,
-                errors: result.errors.map((e) => Object.assign(e, { message: withoutSchemaHints(e.message) })),
+                errors: result.errors.map(withoutHints),
               });
             }
           },

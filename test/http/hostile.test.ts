@@ -196,6 +196,19 @@ function cases(t: Tokens): Case[] {
   invalid('string literal for an Int', '{ issues(first: "10") { totalCount } }');
   invalid('Int literal beyond 32 bits', '{ issues(first: 2147483648) { totalCount } }');
   invalid('unknown enum value', '{ issues(first: 1, filter: { status: [HACKED] }) { totalCount } }');
+  // Refused as the operation runs (variable coercion), not by validation: its message is scrubbed too.
+  add(
+    'variable of an unknown enum value',
+    G,
+    gql(
+      'query ($s: [IssueStatus!]) { issues(first: 1, filter: { status: $s }) { totalCount } }',
+      { s: ['HACKED'] },
+      t.admin,
+    ),
+    400,
+    'BAD_USER_INPUT',
+    /IssueStatus|Did you mean/,
+  );
   invalid('unknown input field', '{ issues(first: 1, filter: { evil: true }) { totalCount } }');
   invalid('mutation field on query', '{ createIssue(input: { title: "x" }) { id } }');
   add(
