@@ -6,6 +6,7 @@ import {
   type StorageFault,
   storageFaultOf,
 } from './db/errors.ts';
+import { jsonResponse } from './http/json-response.ts';
 
 /**
  * Every code the server sends, in GraphQL `extensions.code` and REST
@@ -312,5 +313,5 @@ export function errorBody(error: AppError, shape: 'rest' | 'graphql' = 'rest'): 
 
 /** The HTTP answer of an error: its status, its headers and `errorBody`. */
 export function errorResponse(error: AppError, shape: 'rest' | 'graphql' = 'rest'): Response {
-  return Response.json(errorBody(error, shape), { status: error.status, headers: error.headers });
+  return jsonResponse(errorBody(error, shape), { status: error.status, headers: error.headers });
 }

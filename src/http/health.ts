@@ -4,6 +4,7 @@ import { type Db, sqlitePath } from '../db/client.ts';
 import { storageFaultOf } from '../db/errors.ts';
 import type { LimitsStore } from '../limits/store.ts';
 import { version } from '../version.ts';
+import { jsonResponse } from './json-response.ts';
 import type { Route } from './router.ts';
 
 /** How long the readiness probe waits for the database. */
@@ -96,7 +97,7 @@ export function healthRoutes(
   return [
     {
       path: '/healthz',
-      methods: { GET: () => Response.json({ status: 'ok', version }, { headers: noStore }) },
+      methods: { GET: () => jsonResponse({ status: 'ok', version }, { headers: noStore }) },
       docs: {
         GET: {
           operationId: 'liveness',
@@ -115,7 +116,7 @@ export function healthRoutes(
           const database = await databaseState(config, db);
           const draining = isDraining();
           const ready = database === 'ok' && !draining;
-          return Response.json(
+          return jsonResponse(
             {
               status: draining ? 'draining' : ready ? 'ready' : 'unavailable',
               database,

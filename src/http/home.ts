@@ -1,4 +1,5 @@
 import { version } from '../version.ts';
+import { jsonResponse } from './json-response.ts';
 import type { Method, Route } from './router.ts';
 
 /**
@@ -22,7 +23,7 @@ export function homeRoutes(routes: Route[], { graphiql }: { graphiql: boolean })
     {
       path: '/',
       methods: {
-        GET: () => Response.json({ name: 'grc-api', version, endpoints }, { headers: { 'Cache-Control': 'no-cache' } }),
+        GET: () => jsonResponse({ name: 'grc-api', version, endpoints }, { headers: { 'Cache-Control': 'no-cache' } }),
       },
     },
   ];

@@ -1,6 +1,7 @@
 import type { KeyStore } from '../auth/keys.ts';
 import { Role } from '../db/types.ts';
 import { BadUserInputError, UnauthenticatedError } from '../errors.ts';
+import { jsonResponse } from '../http/json-response.ts';
 import type { Route } from '../http/router.ts';
 import { login } from '../sessions/login.ts';
 import { availabilityErrorDocs, errorResponseDoc, retryAfterHeader } from './openapi.ts';
@@ -41,7 +42,7 @@ export function authRoutes(kit: RestKit, keys: KeyStore): Route[] {
                   0,
                   Math.round((result.expiresAt.getTime() - ctx.auth.now().getTime()) / 1000),
                 );
-                return Response.json(
+                return jsonResponse(
                   {
                     accessToken: { id: result.user.id, authToken: result.token, expiresIn, expiresAt },
                     roles: result.roles,
@@ -49,7 +50,7 @@ export function authRoutes(kit: RestKit, keys: KeyStore): Route[] {
                   { headers: noStore },
                 );
               }
-              return Response.json(
+              return jsonResponse(
                 { id: result.user.id, auth_token: result.token, expiresAt, roles: result.roles },
                 { headers: noStore },
               );
@@ -174,7 +175,7 @@ export function authRoutes(kit: RestKit, keys: KeyStore): Route[] {
                 throw error;
               }
               if (!principal) throw new BadUserInputError('accessToken: must be a token', 'accessToken');
-              return Response.json(
+              return jsonResponse(
                 {
                   valid: true,
                   id: principal.userId,
@@ -244,7 +245,7 @@ export function authRoutes(kit: RestKit, keys: KeyStore): Route[] {
     {
       path: '/.well-known/jwks.json',
       methods: {
-        GET: () => Response.json(keys.jwks(), { headers: { 'Cache-Control': 'public, max-age=300' } }),
+        GET: () => jsonResponse(keys.jwks(), { headers: { 'Cache-Control': 'public, max-age=300' } }),
       },
       docs: {
         GET: {

@@ -1,4 +1,5 @@
 import type { RequestContext } from '../context.ts';
+import { jsonResponse } from '../http/json-response.ts';
 import type { Route } from '../http/router.ts';
 import { maxPageSize } from '../issues/input.ts';
 import type { IssueRowBatch } from '../issues/rows.ts';
@@ -99,7 +100,7 @@ export function issueRoutes(kit: RestKit): Route[] {
         POST: (request) =>
           handle(kit, request, async (ctx) => {
             const body = await readJsonObject(request, ctx.config.http.maxBodyBytes);
-            return Response.json(issueJson(await createIssue(ctx, body)), { headers: jsonHeaders });
+            return jsonResponse(issueJson(await createIssue(ctx, body)), { headers: jsonHeaders });
           }),
       },
       docs: {
@@ -133,7 +134,7 @@ export function issueRoutes(kit: RestKit): Route[] {
                 take: params.get('take') ?? 100,
                 after: params.get('after') ?? undefined,
               });
-              return Response.json(page.map(issueJson), { headers: jsonHeaders });
+              return jsonResponse(page.map(issueJson), { headers: jsonHeaders });
             }
             return streamedIssues(ctx, allIssues(ctx));
           }),
@@ -193,13 +194,13 @@ export function issueRoutes(kit: RestKit): Route[] {
       methods: {
         GET: (request, { id }) =>
           handle(kit, request, async (ctx) =>
-            Response.json(issueJson(await getIssue(ctx, id)), { headers: jsonHeaders }),
+            jsonResponse(issueJson(await getIssue(ctx, id)), { headers: jsonHeaders }),
           ),
         // RegScale's update_issue reads the answer only on exactly 200.
         PUT: (request, { id }) =>
           handle(kit, request, async (ctx) => {
             const body = await readJsonObject(request, ctx.config.http.maxBodyBytes);
-            return Response.json(issueJson(await updateIssue(ctx, id, body)), { headers: jsonHeaders });
+            return jsonResponse(issueJson(await updateIssue(ctx, id, body)), { headers: jsonHeaders });
           }),
       },
       docs: {

@@ -1,3 +1,4 @@
+import { jsonResponse } from '../http/json-response.ts';
 import type { Route } from '../http/router.ts';
 import { createIssues, createOrUpdateIssues, maxBatchSize, updateIssues } from '../issues/batch.ts';
 import { issuesByParent } from '../issues/service.ts';
@@ -73,7 +74,7 @@ export function regscaleIssueRoutes(kit: RestKit): Route[] {
           handle(kit, request, async (ctx) => {
             const body = await readJson(request, ctx.config.http.maxBodyBytes);
             const created = await createIssues(ctx, body);
-            return Response.json(created.map(issueJson), { headers: jsonHeaders });
+            return jsonResponse(created.map(issueJson), { headers: jsonHeaders });
           }),
       },
       docs: {
@@ -99,7 +100,7 @@ export function regscaleIssueRoutes(kit: RestKit): Route[] {
           handle(kit, request, async (ctx) => {
             const body = await readJson(request, ctx.config.http.maxBodyBytes);
             const updated = await updateIssues(ctx, body);
-            return Response.json(updated.map(issueJson), { headers: jsonHeaders });
+            return jsonResponse(updated.map(issueJson), { headers: jsonHeaders });
           }),
       },
       docs: {
@@ -127,7 +128,7 @@ export function regscaleIssueRoutes(kit: RestKit): Route[] {
           handle(kit, request, async (ctx) => {
             const body = await readJsonObject(request, ctx.config.http.maxBodyBytes);
             const { created, updated } = await createOrUpdateIssues(ctx, body.issues, body.options);
-            return Response.json(
+            return jsonResponse(
               {
                 created: created.map(issueJson),
                 updated: updated.map(issueJson),

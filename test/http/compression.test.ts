@@ -46,6 +46,23 @@ describe.each(testProviders)('response compression on %s', (provider) => {
     expect(await small.json()).toEqual({ data: { me: { userName: adminUserName } } });
   });
 
+  it('sends a REST answer shorter than 1 KiB as it is, with its length, and compresses a longer one', async () => {
+    const small = await send('/healthz', { headers: { 'accept-encoding': 'gzip, br' } });
+    expect(small.headers.get('content-encoding')).toBeNull();
+    const text = await small.text();
+    expect(Number(small.headers.get('content-length'))).toBe(Buffer.byteLength(text));
+    expect(JSON.parse(text)).toMatchObject({ status: 'ok' });
+    // The home page lists every endpoint: over 1 KiB.
+    const plain = await send('/', { headers: { accept: 'application/json' } });
+    const length = Number(plain.headers.get('content-length'));
+    expect(length).toBeGreaterThan(1024);
+    const expected = await plain.json();
+    const zipped = await send('/', { headers: { accept: 'application/json', 'accept-encoding': 'gzip' } });
+    expect(zipped.headers.get('content-encoding')).toBe('gzip');
+    expect(zipped.headers.get('content-length')).toBeNull();
+    expect(JSON.parse(gunzipSync(Buffer.from(await zipped.arrayBuffer())).toString('utf8'))).toEqual(expected);
+  });
+
   it('compresses REST reads, the getAll stream included', async () => {
     const response = await send('/api/issues/getAll', {
       headers: { authorization: `Bearer ${token}`, 'accept-encoding': 'gzip' },
