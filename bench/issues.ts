@@ -8,7 +8,8 @@
  *   must answer the same rows;
  * - `GET /api/issues/getAll`: time to last byte and the server's RSS growth while it streams,
  *   against the baseline's hand-streamed array of the same bytes;
- * - a deep keyset page (after row 90,000) against the first page, for every ordering;
+ * - a deep keyset page (after row 90,000) against the first page, for every ordering, timed in
+ *   alternating pairs;
  * - GraphiQL's page and its assets, bytes on the wire (with `accept-encoding: gzip, br`).
  *
  *   npm run bench:issues   (BENCH_ROUNDS=5, BENCH_SLICE_SECONDS=5, BENCH_ROWS=100000,
