@@ -23,9 +23,10 @@ const mutations = new WeakSet<Request>();
 
 /**
  * Compresses answers (br, else gzip) when the client accepts it: REST reads, the getAll
- * stream, GraphQL query answers, when not known to be shorter than `minBytes`. Never a mutation's answer, nor the sign-in and session
- * routes, nor a response that is already encoded: those may carry a token beside text the
- * caller chose, and compression would let its length leak it (BREACH). Bearer tokens are not
+ * stream, GraphQL query answers, when not known to be shorter than `minBytes`. Never a
+ * mutation's answer, nor the sign-in and session routes, nor a response that is already
+ * encoded: those may carry a token beside text the caller chose, and compression would let its
+ * length leak it (BREACH). Bearer tokens are not
  * sent by browsers on their own, which takes away the usual cross-site attacker, but the rule
  * costs nothing to keep.
  */
