@@ -1,4 +1,4 @@
-import { hash, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { errors, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import { Role } from '../db/types.ts';
 import { algorithms, type KeyStore } from './keys.ts';
@@ -61,10 +61,20 @@ interface CachedToken {
   notBefore: number;
   /** The key that verified it: a hit is refused once the key store no longer holds it. */
   kid: string;
+  /** The token up to its last dot: header and payload, which carry no secret. */
+  signingInput: string;
+  /** The signature's characters, each XORed with the service's pad: never the signature itself. */
+  maskedSignature: Uint8Array;
 }
 
 /** Verified tokens kept so that repeat requests skip signature checks. */
 const cacheSize = 10_000;
+
+/** Longest signature segment a cache entry holds (ours are 86 characters); a longer one is not cached. */
+const maxSignatureLength = 256;
+
+/** How many of a signature's first characters, masked, key its cache entry (48 bits; ours have 86). */
+const keyLength = 8;
 
 const roleValues = new Set<string>(Object.values(Role));
 
@@ -83,11 +93,28 @@ export function isCanonicalJws(token: string): boolean {
 }
 
 /**
- * A token's key in the cache of verified tokens: its SHA-256, so that no live token is kept in
- * memory. As a binary string (32 characters), the cheapest output of the one-shot hash.
+ * A cache key: the first characters of the signature at `from`, each XORed with the pad. Short,
+ * so that the map hashes little; masked, so that the heap holds no part of a signature.
  */
-function digestOf(token: string): string {
-  return hash('sha256', token, 'binary');
+function keyOf(pad: Uint8Array, token: string, from: number): string {
+  if (token.length - from < keyLength) return '';
+  const c = (i: number) => token.charCodeAt(from + i) ^ (pad[i] as number);
+  return String.fromCharCode(c(0), c(1), c(2), c(3), c(4), c(5), c(6), c(7));
+}
+
+/**
+ * Whether `token` from `from` on is the signature `masked` holds, in time that does not depend
+ * on where they differ (a timing oracle would spell out a cached signature to whoever knows its
+ * token's header and payload, which carry no secret). A character outside Latin-1 differs
+ * from every byte, so it never matches.
+ */
+function sameSignature(masked: Uint8Array, pad: Uint8Array, token: string, from: number): boolean {
+  if (token.length - from !== masked.length) return false;
+  let difference = 0;
+  for (let i = 0; i < masked.length; i++) {
+    difference |= token.charCodeAt(from + i) ^ (pad[i] as number) ^ (masked[i] as number);
+  }
+  return difference === 0;
 }
 
 function failureOf(error: unknown): TokenFailure {
@@ -142,14 +169,23 @@ function claimsOf(payload: JWTPayload): TokenClaims {
 /**
  * Signs and verifies the server's tokens. Verification accepts only our
  * algorithms, our `typ`, issuer and audience, a known key id, and checks
- * `exp`/`nbf` with a small clock tolerance. A verified token is cached by
- * its hash, and a cache hit re-checks the times and that its key is still
- * one the store accepts, so repeat requests cost a hash and two map
- * look-ups, with no weaker check. Only canonical encodings are accepted, so
- * one token has one string and one cache entry.
+ * `exp`/`nbf` with a small clock tolerance. A verified token is cached with
+ * its signing input (header and payload: no secret) and its signature
+ * masked by a random pad of the service's, kept off the JavaScript heap, so
+ * that no live token is kept in memory (a heap snapshot holds none). A hit
+ * needs the same signing input and the very same signature, compared in
+ * constant time, and re-checks the times and that its key is still one the
+ * store accepts: a short map key, a string comparison and a loop over 86
+ * characters, with no weaker check and no call into OpenSSL, whose code is
+ * cold on every request (a SHA-256 of the token as the key cost more than
+ * the rest of the check). Only canonical encodings are accepted, so one
+ * token has one string.
  */
 export class TokenService {
+  /** Keyed by the masked first characters of the signature (`keyOf`). */
   readonly #cache = new Map<string, CachedToken>();
+  /** What each cached signature is XORed with: random, per service, in its own buffer off the heap. */
+  readonly #pad: Uint8Array = randomBytes(maxSignatureLength);
   /** Milliseconds since the epoch: the clock given, else `Date.now` (no Date made per request). */
   readonly #now: () => number;
 
@@ -188,33 +224,45 @@ export class TokenService {
    * Throws {@link TokenRejectedError} as `verify` does.
    */
   cached(token: string): TokenClaims | undefined {
-    return this.#hit(digestOf(token));
+    return this.#hit(token);
   }
 
   /** Verifies a compact JWS; throws {@link TokenRejectedError} with the reason. */
   async verify(token: string): Promise<TokenClaims> {
-    const digest = digestOf(token);
-    return this.#hit(digest) ?? this.#verifySignature(token, digest);
+    return this.#hit(token) ?? this.#verifySignature(token);
   }
 
-  #hit(digest: string): TokenClaims | undefined {
-    const cached = this.#cache.get(digest);
-    if (!cached) return undefined;
+  /**
+   * The cached claims of this very token, or undefined. An entry is this token's only if both its
+   * header and payload and its whole signature are the same: anything else is a miss (verified
+   * in full, and refused), and leaves the entry as it is.
+   */
+  #hit(token: string): TokenClaims | undefined {
+    const dot = token.lastIndexOf('.');
+    const key = keyOf(this.#pad, token, dot + 1);
+    const cached = this.#cache.get(key);
+    if (
+      !cached ||
+      // Not startsWith: on a sliced string (the header's token is one) V8 takes its slow path.
+      token.slice(0, dot) !== cached.signingInput ||
+      !sameSignature(cached.maskedSignature, this.#pad, token, dot + 1)
+    )
+      return undefined;
     const now = this.#now();
     const tolerance = this.options.clockToleranceSeconds * 1000;
     if (!this.options.keys.has(cached.kid)) {
-      this.#cache.delete(digest);
+      this.#cache.delete(key);
       throw new TokenRejectedError('unknown_key');
     }
     if (now - tolerance >= cached.claims.expiresAt.getTime()) {
-      this.#cache.delete(digest);
+      this.#cache.delete(key);
       throw new TokenRejectedError('expired', cached.claims);
     }
     if (now + tolerance < cached.notBefore) throw new TokenRejectedError('not_yet_valid');
     return cached.claims;
   }
 
-  async #verifySignature(token: string, digest: string): Promise<TokenClaims> {
+  async #verifySignature(token: string): Promise<TokenClaims> {
     const now = this.#now();
     if (!isCanonicalJws(token)) throw new TokenRejectedError('malformed');
     let payload: JWTPayload;
@@ -250,7 +298,23 @@ export class TokenService {
       const oldest = this.#cache.keys().next().value;
       if (oldest !== undefined) this.#cache.delete(oldest);
     }
-    this.#cache.set(digest, { claims, notBefore: (payload.nbf ?? 0) * 1000, kid });
+    const dot = token.lastIndexOf('.');
+    const signatureLength = token.length - dot - 1;
+    if (signatureLength < keyLength || signatureLength > maxSignatureLength) return claims;
+    const maskedSignature = new Uint8Array(signatureLength);
+    // Base64url: every character is ASCII.
+    for (let i = 0; i < signatureLength; i++) {
+      maskedSignature[i] = token.charCodeAt(dot + 1 + i) ^ (this.#pad[i] as number);
+    }
+    // Two signatures that start alike (one chance in 2^48 a pair) share a key: the later entry wins.
+    this.#cache.set(keyOf(this.#pad, token, dot + 1), {
+      claims,
+      notBefore: (payload.nbf ?? 0) * 1000,
+      kid,
+      // A copy: a slice would keep the whole token alive as its parent string.
+      signingInput: Buffer.from(token.slice(0, dot), 'latin1').toString('latin1'),
+      maskedSignature,
+    });
     return claims;
   }
 }

@@ -190,6 +190,44 @@ describe.each(testProviders)('tokens on %s', (provider) => {
     }
   });
 
+  it('refuses the header and payload of a verified token with any signature but its own', async () => {
+    // The cache of verified tokens is keyed by header and payload, which are no secret: only the
+    // very same signature is a hit.
+    const token = await app.login(adminUserName, adminPassword);
+    const other = await app.login(adminUserName, adminPassword);
+    expect((await app.graphql(meQuery, {}, token)).status).toBe(200);
+    expect((await app.graphql(meQuery, {}, other)).status).toBe(200);
+    const dot = token.lastIndexOf('.');
+    const signingInput = token.slice(0, dot);
+    const signature = token.slice(dot + 1);
+    const changedAt = (i: number) => {
+      const c = alphabet[(alphabet.indexOf(signature[i] ?? '') + 1) % 32] ?? 'A';
+      return `${signingInput}.${signature.slice(0, i)}${c}${signature.slice(i + 1)}`;
+    };
+    const refusedBefore = app.logs.filter((l) => l.includes('"reason":"bad_signature"')).length;
+    for (const forged of [
+      changedAt(0),
+      changedAt(40),
+      changedAt(signature.length - 2),
+      `${signingInput}.${other.slice(other.lastIndexOf('.') + 1)}`,
+      `${signingInput}.${signature.slice(0, -2)}`,
+      `${signingInput}.${signature}AA`,
+      `${signingInput}.`,
+    ]) {
+      await expectRefused(`Bearer ${forged}`);
+    }
+    // A character beyond ASCII, in place of one of the signature's: refused too.
+    await expectRefused(`Bearer ${signingInput}.${signature.slice(0, -1)}\u00ff`);
+    expect(
+      app.logs.filter((l) => l.includes('"reason":"bad_signature"')).length - refusedBefore,
+    ).toBeGreaterThanOrEqual(4);
+    // The genuine tokens are still answered.
+    const me = await app.graphql(meQuery, {}, token);
+    expect(me.status).toBe(200);
+    expect(me.body).toMatchObject({ data: { me: { userName: adminUserName } } });
+    expect((await app.graphql(meQuery, {}, other)).status).toBe(200);
+  });
+
   it('publishes a JWKS that an independent verifier accepts', async () => {
     const http = createHttpServer(app.server);
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
