@@ -76,6 +76,19 @@ const maxSignatureLength = 256;
 /** How many of a signature's first characters, masked, key its cache entry (48 bits; ours have 86). */
 const keyLength = 8;
 
+/** The length of an EdDSA or ES256 signature segment: 64 bytes in base64url. */
+const ourSignatureLength = 86;
+
+/**
+ * The dot before a compact JWS's signature: found at once for a signature of our length
+ * (`lastIndexOf` runs in the engine's runtime, not in compiled code). Should it not be the last
+ * dot, the part after it holds a dot, which no cached signature does: a miss, never a wrong hit.
+ */
+function signatureDotOf(token: string): number {
+  const dot = token.length - ourSignatureLength - 1;
+  return token.charCodeAt(dot) === 46 ? dot : token.lastIndexOf('.');
+}
+
 const roleValues = new Set<string>(Object.values(Role));
 
 /**
@@ -238,7 +251,7 @@ export class TokenService {
    * in full, and refused), and leaves the entry as it is.
    */
   #hit(token: string): TokenClaims | undefined {
-    const dot = token.lastIndexOf('.');
+    const dot = signatureDotOf(token);
     const key = keyOf(this.#pad, token, dot + 1);
     const cached = this.#cache.get(key);
     if (

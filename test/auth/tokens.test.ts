@@ -213,6 +213,8 @@ describe.each(testProviders)('tokens on %s', (provider) => {
       `${signingInput}.${signature.slice(0, -2)}`,
       `${signingInput}.${signature}AA`,
       `${signingInput}.`,
+      // The same length, with a dot inside the signature.
+      `${signingInput}.${signature.slice(0, 40)}.${signature.slice(41)}`,
     ]) {
       await expectRefused(`Bearer ${forged}`);
     }
