@@ -58,11 +58,11 @@ export function createServer({ config, db, log, auth, metrics, isDraining }: Ser
   const contextOf = (request: Request, principal: Principal | null): RequestContext => {
     const facts = factsOf(request);
     if (principal?.kind === 'serviceAccount') {
-      auth.usage.record(principal, facts.clientAddress, auth.now());
+      auth.usage.record(principal, facts.clientAddress, auth.nowMs());
       metrics?.tokenUses.inc({ service_account: String(principal.serviceAccountId) });
       facts.actor = `service-account:${principal.serviceAccountId}`;
     } else if (principal) {
-      auth.usage.recordSession(principal.tokenId, auth.now());
+      auth.usage.recordSession(principal.tokenId, auth.nowMs());
       facts.actor = `user:${principal.userId}`;
     }
     return {

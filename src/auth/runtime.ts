@@ -35,6 +35,8 @@ export interface Auth {
   identify: ReturnType<typeof createIdentifier>;
   sessionTimeoutMs: number;
   now: () => Date;
+  /** The same clock in milliseconds since the epoch: `Date.now` unless a clock is given (no Date made per request). */
+  nowMs: () => number;
   /** Told of each refused token or failed login, by reason (for metrics). */
   onFailure: (reason: string) => void;
   /** Stops the timers and writes pending usage counts and audit events. */
@@ -133,6 +135,7 @@ export async function createAuth(config: Config, log: Logger, db: Db, options: A
     onFailure,
     sessionTimeoutMs: config.auth.sessionTimeoutMinutes * 60_000,
     now,
+    nowMs: options.now ? () => now().getTime() : Date.now,
     async stop() {
       await feed?.stop();
       revocations.stop();

@@ -58,13 +58,19 @@ export interface TokenServiceOptions {
 
 interface CachedToken {
   claims: TokenClaims;
+  /** `claims.expiresAt` in milliseconds: a hit reads no Date. */
+  expiresAt: number;
   notBefore: number;
   /** The key that verified it: a hit is refused once the key store no longer holds it. */
   kid: string;
   /** The token up to its last dot: header and payload, which carry no secret. */
   signingInput: string;
-  /** The signature's characters, each XORed with the service's pad: never the signature itself. */
-  maskedSignature: Uint8Array;
+  /**
+   * The signature's characters, each XORed with the service's pad: never the signature itself.
+   * A string, read without a typed array's indirections; useless without the pad, which is off
+   * the heap.
+   */
+  maskedSignature: string;
 }
 
 /** Verified tokens kept so that repeat requests skip signature checks. */
@@ -121,11 +127,11 @@ function keyOf(pad: Uint8Array, token: string, from: number): string {
  * token's header and payload, which carry no secret). A character outside Latin-1 differs
  * from every byte, so it never matches.
  */
-function sameSignature(masked: Uint8Array, pad: Uint8Array, token: string, from: number): boolean {
+function sameSignature(masked: string, pad: Uint8Array, token: string, from: number): boolean {
   if (token.length - from !== masked.length) return false;
   let difference = 0;
   for (let i = 0; i < masked.length; i++) {
-    difference |= token.charCodeAt(from + i) ^ (pad[i] as number) ^ (masked[i] as number);
+    difference |= token.charCodeAt(from + i) ^ (pad[i] as number) ^ masked.charCodeAt(i);
   }
   return difference === 0;
 }
@@ -267,7 +273,7 @@ export class TokenService {
       this.#cache.delete(key);
       throw new TokenRejectedError('unknown_key');
     }
-    if (now - tolerance >= cached.claims.expiresAt.getTime()) {
+    if (now - tolerance >= cached.expiresAt) {
       this.#cache.delete(key);
       throw new TokenRejectedError('expired', cached.claims);
     }
@@ -314,19 +320,18 @@ export class TokenService {
     const dot = token.lastIndexOf('.');
     const signatureLength = token.length - dot - 1;
     if (signatureLength < keyLength || signatureLength > maxSignatureLength) return claims;
-    const maskedSignature = new Uint8Array(signatureLength);
-    // Base64url: every character is ASCII.
-    for (let i = 0; i < signatureLength; i++) {
-      maskedSignature[i] = token.charCodeAt(dot + 1 + i) ^ (this.#pad[i] as number);
-    }
+    const masked = new Array<number>(signatureLength);
+    // Base64url: every character is ASCII, and so is each masked one a byte.
+    for (let i = 0; i < signatureLength; i++) masked[i] = token.charCodeAt(dot + 1 + i) ^ (this.#pad[i] as number);
     // Two signatures that start alike (one chance in 2^48 a pair) share a key: the later entry wins.
     this.#cache.set(keyOf(this.#pad, token, dot + 1), {
       claims,
+      expiresAt: claims.expiresAt.getTime(),
       notBefore: (payload.nbf ?? 0) * 1000,
       kid,
       // A copy: a slice would keep the whole token alive as its parent string.
       signingInput: Buffer.from(token.slice(0, dot), 'latin1').toString('latin1'),
-      maskedSignature,
+      maskedSignature: String.fromCharCode(...masked),
     });
     return claims;
   }

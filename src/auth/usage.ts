@@ -6,8 +6,9 @@ import type { Logger } from '../logger.ts';
 interface Pending {
   count: number;
   tokenId: string;
-  first: Date;
-  last: Date;
+  /** Milliseconds since the epoch, as recorded (no Date made per request). */
+  first: number;
+  last: number;
   lastIp: string;
   addresses: Set<string>;
 }
@@ -24,8 +25,8 @@ const maxAddresses = 20;
  */
 export class UsageRecorder {
   #pending = new Map<number, Pending>();
-  /** Session token ids and when each was last used. */
-  #sessions = new Map<string, Date>();
+  /** Session token ids and when each was last used (milliseconds since the epoch). */
+  #sessions = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -45,7 +46,8 @@ export class UsageRecorder {
     await this.flush();
   }
 
-  record(principal: Principal, clientIp: string, at: Date): void {
+  /** Notes a request made with a service-account token, `at` milliseconds since the epoch. */
+  record(principal: Principal, clientIp: string, at: number): void {
     if (principal.serviceAccountId === null) return;
     const entry = this.#pending.get(principal.serviceAccountId);
     if (entry) {
@@ -65,8 +67,8 @@ export class UsageRecorder {
     });
   }
 
-  /** Notes a request made with a session token: its session's `lastSeenAt`. */
-  recordSession(tokenId: string, at: Date): void {
+  /** Notes a request made with a session token, `at` milliseconds since the epoch: its session's `lastSeenAt`. */
+  recordSession(tokenId: string, at: number): void {
     if (this.#sessions.size < 100_000 || this.#sessions.has(tokenId)) this.#sessions.set(tokenId, at);
   }
 
@@ -81,7 +83,7 @@ export class UsageRecorder {
         await this.db.$transaction([
           this.db.serviceAccount.update({
             where: { id },
-            data: { useCount: { increment: use.count }, lastUsedAt: use.last, lastClientIp: use.lastIp },
+            data: { useCount: { increment: use.count }, lastUsedAt: new Date(use.last), lastClientIp: use.lastIp },
           }),
           writeAudit(this.db, {
             actor: { type: 'SERVICE_ACCOUNT', serviceAccountId: id, label: `service-account-${id}` },
@@ -92,8 +94,8 @@ export class UsageRecorder {
             details: {
               tokenId: use.tokenId,
               uses: use.count,
-              from: use.first.toISOString(),
-              to: use.last.toISOString(),
+              from: new Date(use.first).toISOString(),
+              to: new Date(use.last).toISOString(),
               clientIps: [...use.addresses],
             },
           }),
@@ -112,7 +114,7 @@ export class UsageRecorder {
     try {
       // A session from before sessions were stored has no row: nothing to update, nothing lost.
       await this.db.$transaction(
-        [...seen].map(([id, at]) => this.db.session.updateMany({ where: { id }, data: { lastSeenAt: at } })),
+        [...seen].map(([id, at]) => this.db.session.updateMany({ where: { id }, data: { lastSeenAt: new Date(at) } })),
       );
     } catch (error) {
       this.log.warn({ err: (error as Error).message }, 'session last-seen flush failed');

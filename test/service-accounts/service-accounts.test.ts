@@ -282,13 +282,19 @@ describe.each(testProviders)('service accounts on %s', (provider) => {
     await app.auth.usage.flush();
     const stored = await app.db.serviceAccount.findUniqueOrThrow({ where: { id } });
     expect(stored.useCount).toBe(25);
-    expect(stored.lastUsedAt).not.toBeNull();
+    // The time of the uses is the server's clock (the test's, which stands still).
+    expect(stored.lastUsedAt?.toISOString()).toBe(app.clock.now.toISOString());
     expect(stored.lastClientIp).toBe('unknown');
     const used = await app.db.auditEvent.findMany({
       where: { action: 'service_account.used', actorServiceAccountId: id },
     });
     expect(used).toHaveLength(1);
-    expect(JSON.parse(used[0]?.details ?? '{}')).toMatchObject({ tokenId: account?.serviceAccount.tokenId, uses: 25 });
+    expect(JSON.parse(used[0]?.details ?? '{}')).toMatchObject({
+      tokenId: account?.serviceAccount.tokenId,
+      uses: 25,
+      from: app.clock.now.toISOString(),
+      to: app.clock.now.toISOString(),
+    });
     const viaApi = await app.graphql<{ serviceAccount: { useCount: number; lastUsedAt: string } }>(
       'query ($id: ID!) { serviceAccount(id: $id) { useCount lastUsedAt lastClientAddress } }',
       { id },

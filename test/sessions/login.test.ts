@@ -36,6 +36,27 @@ describe.each(testProviders)('login on %s', (provider) => {
     expect((decodeJwt(login?.token ?? '').exp ?? 0) * 1000).toBe(expiresAt);
   });
 
+  it("notes when a session was last used, by the server's clock, at the next usage flush", async () => {
+    const token = await app.login(adminUserName, adminPassword);
+    const sessionId = decodeJwt(token).jti ?? '';
+    await app.auth.usage.flush();
+    const later = new Date(app.clock.now.getTime() + 90_000);
+    app.clock.now = later;
+    try {
+      expect((await app.graphql('{ me { userName } }', {}, token)).status).toBe(200);
+      // Not written per request: only at the flush.
+      expect((await app.db.session.findUniqueOrThrow({ where: { id: sessionId } })).lastSeenAt?.getTime()).not.toBe(
+        later.getTime(),
+      );
+      await app.auth.usage.flush();
+      expect((await app.db.session.findUniqueOrThrow({ where: { id: sessionId } })).lastSeenAt?.toISOString()).toBe(
+        later.toISOString(),
+      );
+    } finally {
+      app.clock.now = new Date(later.getTime() - 90_000);
+    }
+  });
+
   it('answers { id, auth_token, expiresAt, roles } (REST)', async () => {
     const response = await restLogin({ userName: adminUserName, password: adminPassword });
     expect(response.status).toBe(200);
