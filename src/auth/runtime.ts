@@ -81,6 +81,8 @@ function refusedTokenAudit(reason: RefusalReason, claims: TokenClaims | undefine
 /** Builds the authentication runtime and loads the revocation list. */
 export async function createAuth(config: Config, log: Logger, db: Db, options: AuthOptions = {}): Promise<Auth> {
   const now = options.now ?? (() => new Date());
+  /** The same clock in milliseconds: `Date.now` unless a clock is given (no Date made per call). */
+  const nowMs = options.now ? () => now().getTime() : Date.now;
   const keys = await KeyStore.open({ configured: config.auth.signingKeys, keyFile: config.auth.keyFile });
   const tokens = new TokenService({
     keys,
@@ -95,7 +97,7 @@ export async function createAuth(config: Config, log: Logger, db: Db, options: A
   const throttle = new LoginThrottle({
     threshold: config.auth.lockoutThreshold,
     lockoutSeconds: config.auth.lockoutSeconds,
-    now: () => now().getTime(),
+    now: nowMs,
     store: limits,
   });
   const revocations = new RevocationList(db, log, { pollMs: config.serviceAccounts.revocationPollMs, now });
@@ -135,7 +137,7 @@ export async function createAuth(config: Config, log: Logger, db: Db, options: A
     onFailure,
     sessionTimeoutMs: config.auth.sessionTimeoutMinutes * 60_000,
     now,
-    nowMs: options.now ? () => now().getTime() : Date.now,
+    nowMs,
     async stop() {
       await feed?.stop();
       revocations.stop();

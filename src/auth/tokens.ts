@@ -312,26 +312,28 @@ export class TokenService {
       throw new TokenRejectedError(failureOf(error), expired);
     }
     const claims = claimsOf(payload);
+    const dot = signatureDotOf(token);
+    const signatureLength = token.length - dot - 1;
+    if (signatureLength < keyLength || signatureLength > maxSignatureLength) return claims;
     if (this.#cache.size >= cacheSize) {
       // Drop the oldest entry (Map keeps insertion order).
       const oldest = this.#cache.keys().next().value;
       if (oldest !== undefined) this.#cache.delete(oldest);
     }
-    const dot = token.lastIndexOf('.');
-    const signatureLength = token.length - dot - 1;
-    if (signatureLength < keyLength || signatureLength > maxSignatureLength) return claims;
     const masked = new Array<number>(signatureLength);
     // Base64url: every character is ASCII, and so is each masked one a byte.
     for (let i = 0; i < signatureLength; i++) masked[i] = token.charCodeAt(dot + 1 + i) ^ (this.#pad[i] as number);
-    // Two signatures that start alike (one chance in 2^48 a pair) share a key: the later entry wins.
-    this.#cache.set(keyOf(this.#pad, token, dot + 1), {
+    const maskedSignature = String.fromCharCode(...masked);
+    // The key `keyOf` finds it by. Two signatures that start alike (one chance in 2^48 a pair)
+    // share a key: the later entry wins.
+    this.#cache.set(maskedSignature.slice(0, keyLength), {
       claims,
       expiresAt: claims.expiresAt.getTime(),
       notBefore: (payload.nbf ?? 0) * 1000,
       kid,
       // A copy: a slice would keep the whole token alive as its parent string.
       signingInput: Buffer.from(token.slice(0, dot), 'latin1').toString('latin1'),
-      maskedSignature: String.fromCharCode(...masked),
+      maskedSignature,
     });
     return claims;
   }
