@@ -49,6 +49,23 @@ export function principalOf(claims: TokenClaims): Principal {
   };
 }
 
+/**
+ * The principal of verified claims, made once per claims object and frozen: the token cache
+ * answers the same claims on every hit, so a request with a cached token makes no principal (nor
+ * its set of roles). Held no longer than the cache holds the claims.
+ */
+function principalMemo(): (claims: TokenClaims) => Principal {
+  const made = new WeakMap<TokenClaims, Principal>();
+  return (claims) => {
+    let principal = made.get(claims);
+    if (principal === undefined) {
+      principal = Object.freeze(principalOf(claims));
+      made.set(claims, principal);
+    }
+    return principal;
+  };
+}
+
 /** What a request's `Authorization` header came to: no header, a verified token, or a refusal. */
 export type Verification =
   | { kind: 'none' }
@@ -133,6 +150,7 @@ export function createAuthenticator({
   check,
   onRefused,
 }: Omit<AuthenticatorOptions, 'tokens'> & { verificationOf: RequestVerifier }) {
+  const principalFor = principalMemo();
   const refuse = (request: Request, reason: RefusalReason, claims?: TokenClaims): never => {
     onRefused?.(reason, claims, request);
     log.info(
@@ -146,7 +164,7 @@ export function createAuthenticator({
     if (verification.kind === 'refused') return refuse(request, verification.reason, verification.claims);
     const refusal = check?.(verification.claims);
     if (refusal) return refuse(request, refusal, verification.claims);
-    return principalOf(verification.claims);
+    return principalFor(verification.claims);
   };
   /** Answers at once (no promise) when the token was verified before; a refusal is a rejected promise. */
   return function authenticate(request: Request): Principal | null | Promise<Principal | null> {
@@ -170,11 +188,12 @@ export function createIdentifier({
   verificationOf,
   check,
 }: Pick<AuthenticatorOptions, 'check'> & { verificationOf: RequestVerifier }) {
+  const principalFor = principalMemo();
   return async function identify(request: Request): Promise<Principal | null> {
     try {
       const verification = await verificationOf(request);
       if (verification.kind !== 'verified' || check?.(verification.claims)) return null;
-      return principalOf(verification.claims);
+      return principalFor(verification.claims);
     } catch {
       return null;
     }

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomFillSync, randomUUID } from 'node:crypto';
 import { errors, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import { Role } from '../db/types.ts';
 import { algorithms, type KeyStore } from './keys.ts';
@@ -65,34 +65,74 @@ interface CachedToken {
   kid: string;
   /** The token up to its last dot: header and payload, which carry no secret. */
   signingInput: string;
-  /**
-   * The signature's characters, each XORed with the service's pad: never the signature itself.
-   * A string, read without a typed array's indirections; useless without the pad, which is off
-   * the heap.
-   */
-  maskedSignature: string;
+  /** The signature XORed with the service's pad (`SignatureReader`): never the signature itself. */
+  maskedSignature: Int32Array;
 }
 
 /** Verified tokens kept so that repeat requests skip signature checks. */
 const cacheSize = 10_000;
 
-/** Longest signature segment a cache entry holds (ours are 86 characters); a longer one is not cached. */
-const maxSignatureLength = 256;
+/**
+ * The characters of an EdDSA or ES256 signature segment: 64 bytes in base64url. Every algorithm
+ * we accept signs this long; a token with another length is never cached (it fails in full).
+ */
+const signatureLength = 86;
 
-/** How many of a signature's first characters, masked, key its cache entry (48 bits; ours have 86). */
-const keyLength = 8;
+/** The signature's characters as 32-bit words: 88 bytes, the last two always zero. */
+const signatureWords = 22;
 
-/** The length of an EdDSA or ES256 signature segment: 64 bytes in base64url. */
-const ourSignatureLength = 86;
+/** A cache key: 30 bits of the masked signature's first word, a small integer (no string, no hash of one). */
+const keyBits = 0x3fffffff;
 
 /**
- * The dot before a compact JWS's signature: found at once for a signature of our length
- * (`lastIndexOf` runs in the engine's runtime, not in compiled code). Should it not be the last
- * dot, the part after it holds a dot, which no cached signature does: a miss, never a wrong hit.
+ * Reads a token's signature into a buffer off the JavaScript heap and compares it with a cached
+ * one XORed with a random pad of its own, also off the heap (each is 88 bytes, more than V8
+ * keeps inside the heap, 64): a heap snapshot holds neither the signatures read nor those cached,
+ * and the comparison takes 22 words, in time that does not depend on where they differ (a timing
+ * oracle would spell out a cached signature to whoever knows its token's header and payload,
+ * which carry no secret). The characters are read by one call into the engine (`encodeInto`),
+ * not one at a time.
  */
-function signatureDotOf(token: string): number {
-  const dot = token.length - ourSignatureLength - 1;
-  return token.charCodeAt(dot) === 46 ? dot : token.lastIndexOf('.');
+class SignatureReader {
+  readonly #pad = randomFillSync(new Int32Array(signatureWords));
+  readonly #read = new Int32Array(signatureWords);
+  /** The first 86 bytes of `#read`: `encodeInto` writes no more, so the last two stay zero. */
+  readonly #bytes = new Uint8Array(this.#read.buffer, 0, signatureLength);
+  readonly #encoder = new TextEncoder();
+
+  /**
+   * Reads the signature at the end of `token`, from `from`, and answers its cache key; undefined
+   * when it is not 86 ASCII characters (none of ours then: a character outside ASCII is encoded
+   * as bytes no base64url character has, or in more bytes than fit).
+   */
+  read(token: string, from: number): number | undefined {
+    if (token.length - from !== signatureLength) return undefined;
+    const { read, written } = this.#encoder.encodeInto(token.slice(from), this.#bytes);
+    if (read !== signatureLength || written !== signatureLength) return undefined;
+    return ((this.#read[0] as number) ^ (this.#pad[0] as number)) & keyBits;
+  }
+
+  /** The signature read last, masked: what a cache entry keeps. */
+  masked(): Int32Array {
+    const masked = new Int32Array(signatureWords);
+    for (let i = 0; i < signatureWords; i++) masked[i] = (this.#read[i] as number) ^ (this.#pad[i] as number);
+    return masked;
+  }
+
+  /** Whether the signature read last is the one `masked` holds, in constant time. */
+  matches(masked: Int32Array): boolean {
+    let difference = 0;
+    for (let i = 0; i < signatureWords; i++) {
+      difference |= (this.#read[i] as number) ^ (this.#pad[i] as number) ^ (masked[i] as number);
+    }
+    return difference === 0;
+  }
+
+  /** Forgets the signature read last. */
+  clear(): void {
+    // A loop the compiler inlines: `fill` is a call into the engine's runtime.
+    for (let i = 0; i < signatureWords; i++) this.#read[i] = 0;
+  }
 }
 
 const roleValues = new Set<string>(Object.values(Role));
@@ -109,31 +149,6 @@ export function isCanonicalJws(token: string): boolean {
     segments.length === 3 &&
     segments.every((s) => /^[A-Za-z0-9_-]*$/.test(s) && Buffer.from(s, 'base64url').toString('base64url') === s)
   );
-}
-
-/**
- * A cache key: the first characters of the signature at `from`, each XORed with the pad. Short,
- * so that the map hashes little; masked, so that the heap holds no part of a signature.
- */
-function keyOf(pad: Uint8Array, token: string, from: number): string {
-  if (token.length - from < keyLength) return '';
-  const c = (i: number) => token.charCodeAt(from + i) ^ (pad[i] as number);
-  return String.fromCharCode(c(0), c(1), c(2), c(3), c(4), c(5), c(6), c(7));
-}
-
-/**
- * Whether `token` from `from` on is the signature `masked` holds, in time that does not depend
- * on where they differ (a timing oracle would spell out a cached signature to whoever knows its
- * token's header and payload, which carry no secret). A character outside Latin-1 differs
- * from every byte, so it never matches.
- */
-function sameSignature(masked: string, pad: Uint8Array, token: string, from: number): boolean {
-  if (token.length - from !== masked.length) return false;
-  let difference = 0;
-  for (let i = 0; i < masked.length; i++) {
-    difference |= token.charCodeAt(from + i) ^ (pad[i] as number) ^ masked.charCodeAt(i);
-  }
-  return difference === 0;
 }
 
 function failureOf(error: unknown): TokenFailure {
@@ -194,17 +209,16 @@ function claimsOf(payload: JWTPayload): TokenClaims {
  * that no live token is kept in memory (a heap snapshot holds none). A hit
  * needs the same signing input and the very same signature, compared in
  * constant time, and re-checks the times and that its key is still one the
- * store accepts: a short map key, a string comparison and a loop over 86
- * characters, with no weaker check and no call into OpenSSL, whose code is
- * cold on every request (a SHA-256 of the token as the key cost more than
- * the rest of the check). Only canonical encodings are accepted, so one
- * token has one string.
+ * store accepts: a small-integer map key, a string comparison and a loop
+ * over 22 words, with no weaker check and no call into OpenSSL, whose code
+ * is cold on every request (a SHA-256 of the token as the key cost more
+ * than the rest of the check). Only canonical encodings are accepted, so
+ * one token has one string.
  */
 export class TokenService {
-  /** Keyed by the masked first characters of the signature (`keyOf`). */
-  readonly #cache = new Map<string, CachedToken>();
-  /** What each cached signature is XORed with: random, per service, in its own buffer off the heap. */
-  readonly #pad: Uint8Array = randomBytes(maxSignatureLength);
+  /** Keyed by bits of the masked signature (`SignatureReader.read`). */
+  readonly #cache = new Map<number, CachedToken>();
+  readonly #signatures = new SignatureReader();
   /** Milliseconds since the epoch: the clock given, else `Date.now` (no Date made per request). */
   readonly #now: () => number;
 
@@ -257,16 +271,17 @@ export class TokenService {
    * in full, and refused), and leaves the entry as it is.
    */
   #hit(token: string): TokenClaims | undefined {
-    const dot = signatureDotOf(token);
-    const key = keyOf(this.#pad, token, dot + 1);
-    const cached = this.#cache.get(key);
-    if (
-      !cached ||
+    const from = token.length - signatureLength;
+    if (token.charCodeAt(from - 1) !== 46) return undefined;
+    const key = this.#signatures.read(token, from);
+    const cached = key === undefined ? undefined : this.#cache.get(key);
+    const same =
+      cached !== undefined &&
       // Not startsWith: on a sliced string (the header's token is one) V8 takes its slow path.
-      token.slice(0, dot) !== cached.signingInput ||
-      !sameSignature(cached.maskedSignature, this.#pad, token, dot + 1)
-    )
-      return undefined;
+      token.slice(0, from - 1) === cached.signingInput &&
+      this.#signatures.matches(cached.maskedSignature);
+    this.#signatures.clear();
+    if (!same || key === undefined) return undefined;
     const now = this.#now();
     const tolerance = this.options.clockToleranceSeconds * 1000;
     if (!this.options.keys.has(cached.kid)) {
@@ -312,27 +327,25 @@ export class TokenService {
       throw new TokenRejectedError(failureOf(error), expired);
     }
     const claims = claimsOf(payload);
-    const dot = signatureDotOf(token);
-    const signatureLength = token.length - dot - 1;
-    if (signatureLength < keyLength || signatureLength > maxSignatureLength) return claims;
+    const from = token.length - signatureLength;
+    const key = token.charCodeAt(from - 1) === 46 ? this.#signatures.read(token, from) : undefined;
+    const maskedSignature = key === undefined ? undefined : this.#signatures.masked();
+    this.#signatures.clear();
+    if (key === undefined || maskedSignature === undefined) return claims;
     if (this.#cache.size >= cacheSize) {
       // Drop the oldest entry (Map keeps insertion order).
       const oldest = this.#cache.keys().next().value;
       if (oldest !== undefined) this.#cache.delete(oldest);
     }
-    const masked = new Array<number>(signatureLength);
-    // Base64url: every character is ASCII, and so is each masked one a byte.
-    for (let i = 0; i < signatureLength; i++) masked[i] = token.charCodeAt(dot + 1 + i) ^ (this.#pad[i] as number);
-    const maskedSignature = String.fromCharCode(...masked);
-    // The key `keyOf` finds it by. Two signatures that start alike (one chance in 2^48 a pair)
-    // share a key: the later entry wins.
-    this.#cache.set(maskedSignature.slice(0, keyLength), {
+    // Two signatures alike in those 30 bits (one chance in 2^30 a pair) share a key: the later
+    // entry wins, and the other token is verified in full when it comes again.
+    this.#cache.set(key, {
       claims,
       expiresAt: claims.expiresAt.getTime(),
       notBefore: (payload.nbf ?? 0) * 1000,
       kid,
       // A copy: a slice would keep the whole token alive as its parent string.
-      signingInput: Buffer.from(token.slice(0, dot), 'latin1').toString('latin1'),
+      signingInput: Buffer.from(token.slice(0, from - 1), 'latin1').toString('latin1'),
       maskedSignature,
     });
     return claims;

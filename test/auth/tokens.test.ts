@@ -218,8 +218,11 @@ describe.each(testProviders)('tokens on %s', (provider) => {
     ]) {
       await expectRefused(`Bearer ${forged}`);
     }
-    // A character beyond ASCII, in place of one of the signature's: refused too.
+    // A character beyond ASCII (a header carries Latin-1), in place of one of the signature's, at
+    // the end, in the middle and first: refused too.
     await expectRefused(`Bearer ${signingInput}.${signature.slice(0, -1)}\u00ff`);
+    await expectRefused(`Bearer ${signingInput}.${signature.slice(0, 10)}\u00e9${signature.slice(11)}`);
+    await expectRefused(`Bearer ${signingInput}.\u0080${signature.slice(1)}`);
     expect(
       app.logs.filter((l) => l.includes('"reason":"bad_signature"')).length - refusedBefore,
     ).toBeGreaterThanOrEqual(4);
