@@ -3,9 +3,13 @@
  * user session token and `{ me }` with a service-account token, on one server per provider
  * (SQLite; PostgreSQL when reachable at BENCH_DATABASE_URL or the local server), LOG_LEVEL=warn,
  * no rate limit. Alternating slices, BENCH_ROUNDS rounds; ratios as min/median/max, with the
- * server's CPU per request.
+ * server's CPU per request. Then, on one keep-alive connection, `{ me }` paired with
+ * `{ version }` (BENCH_PAIRS pairs, each first in half of them; `{ version }` against itself as
+ * the control): what `{ me }` takes longer than its pair, a figure the machine's noise does not
+ * swing as it swings slices of seconds, and the ratio it comes to against the anonymous CPU per
+ * request under load.
  *
- *   npm run bench:auth   (BENCH_ROUNDS=5, BENCH_SLICE_SECONDS=5, BENCH_NODE_ENV=production;
+ *   npm run bench:auth   (BENCH_ROUNDS=5, BENCH_SLICE_SECONDS=5, BENCH_PAIRS=20000, BENCH_NODE_ENV=production;
  *                         the build as npm start runs it, BENCH_SERVER=source for the sources)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,6 +28,7 @@ import {
   stats,
   temporaryPostgresDatabase,
 } from './lib/load.ts';
+import { pairedDifference } from './lib/paired.ts';
 
 const admin = { ADMIN_USERNAME: 'bench.admin', ADMIN_PASSWORD: 'bench admin password' };
 const postgresAdmin = process.env.BENCH_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -92,6 +97,35 @@ async function benchProvider(provider: Provider) {
       undefined,
       provider,
     );
+    const pairs = Number(process.env.BENCH_PAIRS ?? 20_000);
+    const request = (query: string, token?: string) => ({
+      path: '/graphql',
+      body: JSON.stringify({ query }),
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    });
+    const anonymousCpuMs = stats(
+      series.anonymous.map((r) => r.cpuMsPerRequest),
+      4,
+    ).median;
+    const paired = async (other: ReturnType<typeof request>) => {
+      const result = await pairedDifference(server.port, request('{ version }'), other, pairs);
+      const tenths = result.differenceMeanByTenth;
+      // What { me }'s req/s comes to when a request costs the anonymous one's CPU under load plus the difference.
+      const comesTo = (us: number) => +(anonymousCpuMs / (anonymousCpuMs + us / 1000)).toFixed(3);
+      return {
+        'difference, median µs': result.differenceMedianUs,
+        "median of the tenths' means µs (min–max)": `${result.differenceUs} (${Math.min(...tenths)}–${Math.max(...tenths)})`,
+        'latency, { version } / other µs': `${result.baseMedianUs} / ${result.otherMedianUs}`,
+        'ratio it comes to, by the median': comesTo(result.differenceMedianUs),
+        'by the tenths': comesTo(result.differenceUs),
+      };
+    };
+    const pairedRows = {
+      // The control: the method finds no difference between a request and itself.
+      '{ version } (control)': await paired(request('{ version }')),
+      '{ me } session': await paired(request('{ me { userName roles } }', userToken)),
+      '{ me } service account': await paired(request('{ me { userName roles } }', serviceToken)),
+    };
     const ratio = (a: keyof typeof series) =>
       stats(series[a].map((r, i) => r.requestsPerSecond / (series.anonymous[i]?.requestsPerSecond ?? Number.NaN)));
     return {
@@ -109,6 +143,7 @@ async function benchProvider(provider: Provider) {
         Object.entries(series).map(([k, v]) => [k, stats(v.map((r) => r.cpuMsPerRequest))]),
       ),
       ratios: { '{ me } session / anonymous': ratio('session'), '{ me } service / anonymous': ratio('service') },
+      [`paired with { version }, ${pairs} pairs on one connection`]: pairedRows,
     };
   } finally {
     await server.stop();
