@@ -49,21 +49,22 @@ export function principalOf(claims: TokenClaims): Principal {
   };
 }
 
+/** Principals made from verified claims, by the claims object (`principalFor`). */
+const principals = new WeakMap<TokenClaims, Principal>();
+
 /**
  * The principal of verified claims, made once per claims object and frozen: the token cache
  * answers the same claims on every hit, so a request with a cached token makes no principal (nor
- * its set of roles). Held no longer than the cache holds the claims.
+ * its set of roles), whichever part of the server asks. Held no longer than the cache holds the
+ * claims.
  */
-function principalMemo(): (claims: TokenClaims) => Principal {
-  const made = new WeakMap<TokenClaims, Principal>();
-  return (claims) => {
-    let principal = made.get(claims);
-    if (principal === undefined) {
-      principal = Object.freeze(principalOf(claims));
-      made.set(claims, principal);
-    }
-    return principal;
-  };
+function principalFor(claims: TokenClaims): Principal {
+  let principal = principals.get(claims);
+  if (principal === undefined) {
+    principal = Object.freeze(principalOf(claims));
+    principals.set(claims, principal);
+  }
+  return principal;
 }
 
 /** What a request's `Authorization` header came to: no header, a verified token, or a refusal. */
@@ -150,7 +151,6 @@ export function createAuthenticator({
   check,
   onRefused,
 }: Omit<AuthenticatorOptions, 'tokens'> & { verificationOf: RequestVerifier }) {
-  const principalFor = principalMemo();
   const refuse = (request: Request, reason: RefusalReason, claims?: TokenClaims): never => {
     onRefused?.(reason, claims, request);
     log.info(
@@ -188,7 +188,6 @@ export function createIdentifier({
   verificationOf,
   check,
 }: Pick<AuthenticatorOptions, 'check'> & { verificationOf: RequestVerifier }) {
-  const principalFor = principalMemo();
   return async function identify(request: Request): Promise<Principal | null> {
     try {
       const verification = await verificationOf(request);

@@ -101,12 +101,13 @@ class SignatureReader {
   readonly #encoder = new TextEncoder();
 
   /**
-   * Reads the signature at the end of `token`, from `from`, and answers its cache key; undefined
-   * when it is not 86 ASCII characters (none of ours then: a character outside ASCII is encoded
-   * as bytes no base64url character has, or in more bytes than fit).
+   * Reads the signature at the end of `token`, after its last dot, and answers its cache key;
+   * undefined when it is not 86 ASCII characters (none of ours then: a character outside ASCII
+   * is encoded as bytes no base64url character has, or in more bytes than fit).
    */
-  read(token: string, from: number): number | undefined {
-    if (token.length - from !== signatureLength) return undefined;
+  read(token: string): number | undefined {
+    const from = token.length - signatureLength;
+    if (token.charCodeAt(from - 1) !== 46) return undefined;
     const { read, written } = this.#encoder.encodeInto(token.slice(from), this.#bytes);
     if (read !== signatureLength || written !== signatureLength) return undefined;
     return ((this.#read[0] as number) ^ (this.#pad[0] as number)) & keyBits;
@@ -133,6 +134,11 @@ class SignatureReader {
     // A loop the compiler inlines: `fill` is a call into the engine's runtime.
     for (let i = 0; i < signatureWords; i++) this.#read[i] = 0;
   }
+}
+
+/** The header and payload of a token `SignatureReader.read` accepted: all before its last dot. */
+function signingInputOf(token: string): string {
+  return token.slice(0, token.length - signatureLength - 1);
 }
 
 const roleValues = new Set<string>(Object.values(Role));
@@ -271,14 +277,12 @@ export class TokenService {
    * in full, and refused), and leaves the entry as it is.
    */
   #hit(token: string): TokenClaims | undefined {
-    const from = token.length - signatureLength;
-    if (token.charCodeAt(from - 1) !== 46) return undefined;
-    const key = this.#signatures.read(token, from);
+    const key = this.#signatures.read(token);
     const cached = key === undefined ? undefined : this.#cache.get(key);
     const same =
       cached !== undefined &&
       // Not startsWith: on a sliced string (the header's token is one) V8 takes its slow path.
-      token.slice(0, from - 1) === cached.signingInput &&
+      signingInputOf(token) === cached.signingInput &&
       this.#signatures.matches(cached.maskedSignature);
     this.#signatures.clear();
     if (!same || key === undefined) return undefined;
@@ -327,8 +331,7 @@ export class TokenService {
       throw new TokenRejectedError(failureOf(error), expired);
     }
     const claims = claimsOf(payload);
-    const from = token.length - signatureLength;
-    const key = token.charCodeAt(from - 1) === 46 ? this.#signatures.read(token, from) : undefined;
+    const key = this.#signatures.read(token);
     const maskedSignature = key === undefined ? undefined : this.#signatures.masked();
     this.#signatures.clear();
     if (key === undefined || maskedSignature === undefined) return claims;
@@ -345,7 +348,7 @@ export class TokenService {
       notBefore: (payload.nbf ?? 0) * 1000,
       kid,
       // A copy: a slice would keep the whole token alive as its parent string.
-      signingInput: Buffer.from(token.slice(0, from - 1), 'latin1').toString('latin1'),
+      signingInput: Buffer.from(signingInputOf(token), 'latin1').toString('latin1'),
       maskedSignature,
     });
     return claims;
