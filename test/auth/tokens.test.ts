@@ -191,8 +191,8 @@ describe.each(testProviders)('tokens on %s', (provider) => {
   });
 
   it('refuses the header and payload of a verified token with any signature but its own', async () => {
-    // The cache of verified tokens is keyed by header and payload, which are no secret: only the
-    // very same signature is a hit.
+    // The cache of verified tokens holds each token's header and payload, which are no secret:
+    // only the very same signature is a hit.
     const token = await app.login(adminUserName, adminPassword);
     const other = await app.login(adminUserName, adminPassword);
     expect((await app.graphql(meQuery, {}, token)).status).toBe(200);
