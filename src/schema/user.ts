@@ -56,13 +56,42 @@ const PrincipalKindEnum = builder.enumType('PrincipalKind', {
   } as const,
 });
 
-/** The caller as its token describes it: the principal itself, each field read from it when asked. */
-const ViewerType = builder.objectRef<Principal>('Viewer').implement({
+/** The caller as `me` answers it: what its token says, each field ready to read (no resolver to run). */
+interface Viewer {
+  principal: Principal;
+  kind: Principal['kind'];
+  userName: string;
+  /** The token's roles, sorted. */
+  roles: readonly Role[];
+  expiresAt: Date;
+  serviceAccountId: number | null;
+}
+
+/** Viewers by principal: a cached token's principal is one object (`principalFor`), so `me` makes one viewer per token. */
+const viewers = new WeakMap<Principal, Viewer>();
+
+function viewerOf(principal: Principal): Viewer {
+  let viewer = viewers.get(principal);
+  if (viewer === undefined) {
+    viewer = Object.freeze({
+      principal,
+      kind: principal.kind,
+      userName: principal.userName,
+      roles: Object.freeze([...principal.roles].sort()),
+      expiresAt: principal.expiresAt,
+      serviceAccountId: principal.serviceAccountId,
+    });
+    viewers.set(principal, viewer);
+  }
+  return viewer;
+}
+
+const ViewerType = builder.objectRef<Viewer>('Viewer').implement({
   description: 'The caller, as its token describes it.',
   fields: (t) => ({
-    kind: t.field({ type: PrincipalKindEnum, description: 'User session or service account.', resolve: (p) => p.kind }),
+    kind: t.expose('kind', { type: PrincipalKindEnum, description: 'User session or service account.' }),
     userName: t.exposeString('userName', { description: 'The user name (for a service account: its creator).' }),
-    roles: t.field({ type: [RoleEnum], description: 'Roles the token carries.', resolve: (p) => [...p.roles].sort() }),
+    roles: t.expose('roles', { type: [RoleEnum], description: 'Roles the token carries.' }),
     tokenExpiresAt: t.expose('expiresAt', { type: 'DateTime', description: 'When the token stops working.' }),
     serviceAccountId: t.exposeInt('serviceAccountId', {
       nullable: true,
@@ -71,11 +100,11 @@ const ViewerType = builder.objectRef<Principal>('Viewer').implement({
     grantableRoles: t.field({
       type: [RoleEnum],
       description: 'Roles the caller may put on a service-account token: AUDITOR and those it holds.',
-      resolve: (p) => grantableRoles(p).sort(),
+      resolve: (viewer) => grantableRoles(viewer.principal).sort(),
     }),
     serviceAccountMaxDays: t.int({
       description: 'The longest a new or rotated service-account token may last, in days (SERVICE_ACCOUNT_MAX_DAYS).',
-      resolve: (_p, _args, { config }) => config.serviceAccounts.maxDays,
+      resolve: (_viewer, _args, { config }) => config.serviceAccounts.maxDays,
     }),
   }),
 });
@@ -123,7 +152,7 @@ builder.queryFields((t) => ({
     // The policy's `signedIn` asked here rather than through a scope: `me` is the cheapest
     // authenticated request there is, and scope-auth's cache of a request (five maps and a
     // WeakMap entry) would be a fifth of its own cost.
-    resolve: (_root, _args, { principal }) => authorize(principal, 'signedIn'),
+    resolve: (_root, _args, { principal }) => viewerOf(authorize(principal, 'signedIn')),
   }),
   usersConnection: t.field({
     type: UserConnection,
