@@ -56,16 +56,8 @@ const PrincipalKindEnum = builder.enumType('PrincipalKind', {
   } as const,
 });
 
-/** The caller as `me` answers it: what its token says, each field ready to read (no resolver to run). */
-interface Viewer {
-  principal: Principal;
-  kind: Principal['kind'];
-  userName: string;
-  /** The token's roles, sorted. */
-  roles: readonly Role[];
-  expiresAt: Date;
-  serviceAccountId: number | null;
-}
+/** The caller as `me` answers it: its principal, with the roles as a sorted list, each field ready to read (no resolver to run). */
+type Viewer = Omit<Principal, 'roles'> & { roles: readonly Role[]; principal: Principal };
 
 /** Viewers by principal: a cached token's principal is one object (`principalFor`), so `me` makes one viewer per token. */
 const viewers = new WeakMap<Principal, Viewer>();
@@ -73,14 +65,7 @@ const viewers = new WeakMap<Principal, Viewer>();
 function viewerOf(principal: Principal): Viewer {
   let viewer = viewers.get(principal);
   if (viewer === undefined) {
-    viewer = Object.freeze({
-      principal,
-      kind: principal.kind,
-      userName: principal.userName,
-      roles: Object.freeze([...principal.roles].sort()),
-      expiresAt: principal.expiresAt,
-      serviceAccountId: principal.serviceAccountId,
-    });
+    viewer = Object.freeze({ ...principal, roles: Object.freeze([...principal.roles].sort()), principal });
     viewers.set(principal, viewer);
   }
   return viewer;
