@@ -7,7 +7,9 @@
  * `{ version }` (BENCH_PAIRS pairs, each first in half of them; `{ version }` against itself as
  * the control): what `{ me }` takes longer than its pair, a figure the machine's noise does not
  * swing as it swings slices of seconds, and the ratio it comes to against the anonymous CPU per
- * request under load.
+ * request under load. Two more pairs split that difference: `{ version }` carrying a header as
+ * long as the token's that the server never reads (the bytes alone), and `{ version }` with the
+ * session token (the bytes and the token check, without the `me` field).
  *
  *   npm run bench:auth   (BENCH_ROUNDS=5, BENCH_SLICE_SECONDS=5, BENCH_PAIRS=20000, BENCH_NODE_ENV=production;
  *                         the build as npm start runs it, BENCH_SERVER=source for the sources)
@@ -98,10 +100,14 @@ async function benchProvider(provider: Provider) {
       provider,
     );
     const pairs = Number(process.env.BENCH_PAIRS ?? 20_000);
-    const request = (query: string, token?: string) => ({
+    const request = (query: string, token?: string, extra: Record<string, string> = {}) => ({
       path: '/graphql',
       body: JSON.stringify({ query }),
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...extra,
+      } as Record<string, string>,
     });
     const anonymousCpuMs = stats(
       series.anonymous.map((r) => r.cpuMsPerRequest),
@@ -120,9 +126,15 @@ async function benchProvider(provider: Provider) {
         'by the tenths': comesTo(result.differenceUs),
       };
     };
+    // As many header bytes as the session token's `Authorization`, under a name of the same length
+    // that the server never reads: what carrying the token costs before anything looks at it.
+    const unread = request('{ version }', undefined, { 'x-unread-head': 'x'.repeat(`Bearer ${userToken}`.length) });
     const pairedRows = {
       // The control: the method finds no difference between a request and itself.
       '{ version } (control)': await paired(request('{ version }')),
+      // The parts of { me }'s difference: the header's bytes, then verifying the token, then the field.
+      '{ version }, an unread header as long': await paired(unread),
+      '{ version }, session token': await paired(request('{ version }', userToken)),
       '{ me } session': await paired(request('{ me { userName roles } }', userToken)),
       '{ me } service account': await paired(request('{ me { userName roles } }', serviceToken)),
     };
