@@ -9,11 +9,14 @@
  * swing as it swings slices of seconds, and the ratio it comes to against the anonymous CPU per
  * request under load. Two more pairs split that difference: `{ version }` carrying a header as
  * long as the token's that the server never reads (the bytes alone), and `{ version }` with the
- * session token (the bytes and the token check, without the `me` field).
+ * session token (the bytes and the token check, without the `me` field). Last, the same header
+ * against a bare `node:http` server: what Node itself spends on its bytes.
  *
  *   npm run bench:auth   (BENCH_ROUNDS=5, BENCH_SLICE_SECONDS=5, BENCH_PAIRS=20000, BENCH_NODE_ENV=production;
  *                         the build as npm start runs it, BENCH_SERVER=source for the sources)
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +51,9 @@ async function postgresReachable(): Promise<boolean> {
   }
 }
 
+/** The length of the session token's `Authorization` header, as the last server sent it. */
+let tokenHeaderLength = 0;
+
 async function benchProvider(provider: Provider) {
   const dir = mkdtempSync(join(tmpdir(), 'grc-bench-auth-'));
   const database =
@@ -70,6 +76,7 @@ async function benchProvider(provider: Provider) {
   );
   try {
     const userToken = await login(server.url, admin.ADMIN_USERNAME, admin.ADMIN_PASSWORD);
+    tokenHeaderLength = `Bearer ${userToken}`.length;
     const created = await fetch(`${server.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${userToken}` },
@@ -128,7 +135,7 @@ async function benchProvider(provider: Provider) {
     };
     // As many header bytes as the session token's `Authorization`, under a name of the same length
     // that the server never reads: what carrying the token costs before anything looks at it.
-    const unread = request('{ version }', undefined, { 'x-unread-head': 'x'.repeat(`Bearer ${userToken}`.length) });
+    const unread = request('{ version }', undefined, { 'x-unread-head': 'x'.repeat(tokenHeaderLength) });
     const pairedRows = {
       // The control: the method finds no difference between a request and itself.
       '{ version } (control)': await paired(request('{ version }')),
@@ -177,9 +184,59 @@ for (const provider of providers) {
   }
   results.push(result);
 }
+/**
+ * The same header's bytes against a bare `node:http` server (its own process; it reads and parses
+ * the body and answers `{ version }`'s JSON): what Node itself spends on them, which no server
+ * on it can save.
+ */
+async function bareHeaderCost(headerLength: number) {
+  const program = `
+    const server = require('node:http').createServer((req, res) => {
+      const chunks = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        JSON.parse(Buffer.concat(chunks).toString());
+        const body = '{"data":{"version":"0.1.0"}}';
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+        res.end(body);
+      });
+    });
+    server.listen(0, '127.0.0.1', () => console.log(server.address().port));`;
+  const child = spawn(process.execPath, ['-e', program], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const [first] = (await once(child.stdout, 'data')) as [Buffer];
+    const port = Number(first.toString().trim());
+    const request = (extra: Record<string, string> = {}) => ({
+      path: '/graphql',
+      body: JSON.stringify({ query: '{ version }' }),
+      headers: { 'content-type': 'application/json', ...extra },
+    });
+    const pairs = Number(process.env.BENCH_PAIRS ?? 20_000);
+    const row = async (other: ReturnType<typeof request>) => {
+      const result = await pairedDifference(port, request(), other, pairs);
+      const tenths = result.differenceMeanByTenth;
+      return {
+        'difference, median µs': result.differenceMedianUs,
+        "median of the tenths' means µs (min–max)": `${result.differenceUs} (${Math.min(...tenths)}–${Math.max(...tenths)})`,
+        'latency, base / other µs': `${result.baseMedianUs} / ${result.otherMedianUs}`,
+      };
+    };
+    return {
+      'control (the same request)': await row(request()),
+      'an unread header as long as the token': await row(request({ 'x-unread-head': 'x'.repeat(headerLength) })),
+    };
+  } finally {
+    child.kill();
+  }
+}
+
+// `Bearer ` and a session token of the bench's admin: the length the servers above were sent.
+const bare = await bareHeaderCost(tokenHeaderLength);
+console.log(`\n== bare node:http, paired on one connection ==`);
+console.table(bare);
 console.log(machine());
 mkdirSync(new URL('results/', import.meta.url), { recursive: true });
 writeFileSync(
   new URL(`results/auth-${new Date().toISOString().slice(0, 10)}.json`, import.meta.url),
-  `${JSON.stringify({ machine: machine(), results }, null, 2)}\n`,
+  `${JSON.stringify({ machine: machine(), results, bare }, null, 2)}\n`,
 );
