@@ -51,8 +51,17 @@ async function postgresReachable(): Promise<boolean> {
   }
 }
 
-/** The length of the session token's `Authorization` header, as the last server sent it. */
-let tokenHeaderLength = 0;
+const pairs = Number(process.env.BENCH_PAIRS ?? 20_000);
+
+/** The columns every paired row shows: the difference by its median and by the tenths' means, and each latency. */
+function differenceColumns(result: Awaited<ReturnType<typeof pairedDifference>>) {
+  const tenths = result.differenceMeanByTenth;
+  return {
+    'difference, median µs': result.differenceMedianUs,
+    "median of the tenths' means µs (min–max)": `${result.differenceUs} (${Math.min(...tenths)}–${Math.max(...tenths)})`,
+    'latency, { version } / other µs': `${result.baseMedianUs} / ${result.otherMedianUs}`,
+  };
+}
 
 async function benchProvider(provider: Provider) {
   const dir = mkdtempSync(join(tmpdir(), 'grc-bench-auth-'));
@@ -76,7 +85,7 @@ async function benchProvider(provider: Provider) {
   );
   try {
     const userToken = await login(server.url, admin.ADMIN_USERNAME, admin.ADMIN_PASSWORD);
-    tokenHeaderLength = `Bearer ${userToken}`.length;
+    const tokenHeaderLength = `Bearer ${userToken}`.length;
     const created = await fetch(`${server.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${userToken}` },
@@ -106,7 +115,6 @@ async function benchProvider(provider: Provider) {
       undefined,
       provider,
     );
-    const pairs = Number(process.env.BENCH_PAIRS ?? 20_000);
     const request = (query: string, token?: string, extra: Record<string, string> = {}) => ({
       path: '/graphql',
       body: JSON.stringify({ query }),
@@ -122,13 +130,10 @@ async function benchProvider(provider: Provider) {
     ).median;
     const paired = async (other: ReturnType<typeof request>) => {
       const result = await pairedDifference(server.port, request('{ version }'), other, pairs);
-      const tenths = result.differenceMeanByTenth;
       // What { me }'s req/s comes to when a request costs the anonymous one's CPU under load plus the difference.
       const comesTo = (us: number) => +(anonymousCpuMs / (anonymousCpuMs + us / 1000)).toFixed(3);
       return {
-        'difference, median µs': result.differenceMedianUs,
-        "median of the tenths' means µs (min–max)": `${result.differenceUs} (${Math.min(...tenths)}–${Math.max(...tenths)})`,
-        'latency, { version } / other µs': `${result.baseMedianUs} / ${result.otherMedianUs}`,
+        ...differenceColumns(result),
         'ratio it comes to, by the median': comesTo(result.differenceMedianUs),
         'by the tenths': comesTo(result.differenceUs),
       };
@@ -149,6 +154,7 @@ async function benchProvider(provider: Provider) {
       stats(series[a].map((r, i) => r.requestsPerSecond / (series.anonymous[i]?.requestsPerSecond ?? Number.NaN)));
     return {
       provider,
+      tokenHeaderLength,
       'req/s': Object.fromEntries(
         Object.entries(series).map(([k, v]) => [
           k,
@@ -211,16 +217,8 @@ async function bareHeaderCost(headerLength: number) {
       body: JSON.stringify({ query: '{ version }' }),
       headers: { 'content-type': 'application/json', ...extra },
     });
-    const pairs = Number(process.env.BENCH_PAIRS ?? 20_000);
-    const row = async (other: ReturnType<typeof request>) => {
-      const result = await pairedDifference(port, request(), other, pairs);
-      const tenths = result.differenceMeanByTenth;
-      return {
-        'difference, median µs': result.differenceMedianUs,
-        "median of the tenths' means µs (min–max)": `${result.differenceUs} (${Math.min(...tenths)}–${Math.max(...tenths)})`,
-        'latency, base / other µs': `${result.baseMedianUs} / ${result.otherMedianUs}`,
-      };
-    };
+    const row = async (other: ReturnType<typeof request>) =>
+      differenceColumns(await pairedDifference(port, request(), other, pairs));
     return {
       'control (the same request)': await row(request()),
       'an unread header as long as the token': await row(request({ 'x-unread-head': 'x'.repeat(headerLength) })),
@@ -231,7 +229,7 @@ async function bareHeaderCost(headerLength: number) {
 }
 
 // `Bearer ` and a session token of the bench's admin: the length the servers above were sent.
-const bare = await bareHeaderCost(tokenHeaderLength);
+const bare = await bareHeaderCost(results[0]?.tokenHeaderLength ?? 0);
 console.log(`\n== bare node:http, paired on one connection ==`);
 console.table(bare);
 console.log(machine());
