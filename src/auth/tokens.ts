@@ -63,10 +63,10 @@ interface CachedToken {
   notBefore: number;
   /** The key that verified it: a hit is refused once the key store no longer holds it. */
   kid: string;
-  /** The token up to its last dot: header and payload, which carry no secret. */
-  signingInput: string;
-  /** The signature XORed with the service's pad (`SignatureReader`): never the signature itself. */
-  maskedSignature: Int32Array;
+  /** The token's length in characters. */
+  length: number;
+  /** The token's bytes XORed with the service's pad (`TokenReader`): never the token itself. */
+  masked: Int32Array;
 }
 
 /** Verified tokens kept so that repeat requests skip signature checks. */
@@ -78,67 +78,85 @@ const cacheSize = 10_000;
  */
 const signatureLength = 86;
 
-/** The signature's characters as 32-bit words: 88 bytes, the last two always zero. */
-const signatureWords = 22;
+/**
+ * The longest token the cache holds, in characters: ours are under 700 (a service account's with
+ * every role). A longer one is verified in full each time it comes.
+ */
+const maxCachedLength = 2048;
 
-/** A cache key: 30 bits of the masked signature's first word, a small integer (no string, no hash of one). */
+/** A cache key: 30 bits of a masked word of the signature (a small integer: no string, no hash of one). */
 const keyBits = 0x3fffffff;
 
 /**
- * Reads a token's signature into a buffer off the JavaScript heap and compares it with a cached
- * one XORed with a random pad of its own, also off the heap (each is 88 bytes, more than V8
- * keeps inside the heap, 64): a heap snapshot holds neither the signatures read nor those cached,
- * and the comparison takes 22 words, in time that does not depend on where they differ (a timing
- * oracle would spell out a cached signature to whoever knows its token's header and payload,
- * which carry no secret). The characters are read by one call into the engine (`encodeInto`),
- * not one at a time.
+ * Reads a token into a buffer off the JavaScript heap and compares it with a cached one XORed
+ * with a random pad of its own, also off the heap (typed arrays longer than 64 bytes keep their
+ * bytes outside V8's heap): a heap snapshot holds neither the signatures read nor those cached.
+ * The comparison takes every word of the token, in time that does not depend on where they differ
+ * (a timing oracle would spell out a cached signature to whoever knows its token's header and
+ * payload, which carry no secret). The characters are read by one call into the engine
+ * (`encodeInto`), not one at a time, and compared as 32-bit words: cheaper than comparing the
+ * header and payload as strings (the header's token is a slice of the header, and V8 compares a
+ * sliced string through its runtime).
  */
-class SignatureReader {
-  readonly #pad = randomFillSync(new Int32Array(signatureWords));
-  readonly #read = new Int32Array(signatureWords);
-  /** The first 86 bytes of `#read`: `encodeInto` writes no more, so the last two stay zero. */
-  readonly #bytes = new Uint8Array(this.#read.buffer, 0, signatureLength);
+class TokenReader {
+  readonly #pad = randomFillSync(new Int32Array(maxCachedLength / 4));
+  readonly #read = new Int32Array(maxCachedLength / 4);
+  readonly #bytes = new Uint8Array(this.#read.buffer);
   readonly #encoder = new TextEncoder();
+  /** Characters of the token read last. */
+  #length = 0;
 
   /**
-   * Reads the signature at the end of `token`, after its last dot, and answers its cache key;
-   * undefined when it is not 86 ASCII characters (none of ours then: a character outside ASCII
-   * is encoded as bytes no base64url character has, or in more bytes than fit).
+   * Reads `token` and answers its cache key; undefined when it cannot be one of ours that the
+   * cache holds: longer than `maxCachedLength`, no dot before an 86-character signature, or a
+   * character outside ASCII (encoded as bytes no base64url character has, or in more bytes than
+   * characters).
    */
   read(token: string): number | undefined {
-    const from = token.length - signatureLength;
-    if (token.charCodeAt(from - 1) !== 46) return undefined;
-    const { read, written } = this.#encoder.encodeInto(token.slice(from), this.#bytes);
-    if (read !== signatureLength || written !== signatureLength) return undefined;
-    return ((this.#read[0] as number) ^ (this.#pad[0] as number)) & keyBits;
+    const length = token.length;
+    if (length > maxCachedLength || token.charCodeAt(length - signatureLength - 1) !== 46) return undefined;
+    const { read, written } = this.#encoder.encodeInto(token, this.#bytes);
+    if (read !== length || written !== length) {
+      for (let i = 0; i < (written + 3) >> 2; i++) this.#read[i] = 0;
+      return undefined;
+    }
+    this.#length = length;
+    // The last word's spare bytes: left over from a longer token read before.
+    for (let i = length; i & 3; i++) this.#bytes[i] = 0;
+    // The first word wholly inside the signature.
+    const word = (length - signatureLength + 3) >> 2;
+    return ((this.#read[word] as number) ^ (this.#pad[word] as number)) & keyBits;
   }
 
-  /** The signature read last, masked: what a cache entry keeps. */
+  /** The token read last, masked: what a cache entry keeps. */
   masked(): Int32Array {
-    const masked = new Int32Array(signatureWords);
-    for (let i = 0; i < signatureWords; i++) masked[i] = (this.#read[i] as number) ^ (this.#pad[i] as number);
+    const words = (this.#length + 3) >> 2;
+    const masked = new Int32Array(words);
+    for (let i = 0; i < words; i++) masked[i] = (this.#read[i] as number) ^ (this.#pad[i] as number);
     return masked;
   }
 
-  /** Whether the signature read last is the one `masked` holds, in constant time. */
+  /** Whether the token read last is the one `masked` holds, in time that depends only on its length. */
   matches(masked: Int32Array): boolean {
+    const words = (this.#length + 3) >> 2;
+    if (masked.length !== words) return false;
     let difference = 0;
-    for (let i = 0; i < signatureWords; i++) {
+    for (let i = 0; i < words; i++) {
       difference |= (this.#read[i] as number) ^ (this.#pad[i] as number) ^ (masked[i] as number);
     }
     return difference === 0;
   }
 
-  /** Forgets the signature read last. */
+  /**
+   * Forgets the signature read last: the words from the one holding its first character on (the
+   * header and payload before it are no secret, and the next token read overwrites them).
+   */
   clear(): void {
+    const end = (this.#length + 3) >> 2;
     // A loop the compiler inlines: `fill` is a call into the engine's runtime.
-    for (let i = 0; i < signatureWords; i++) this.#read[i] = 0;
+    for (let i = Math.max(0, (this.#length - signatureLength) >> 2); i < end; i++) this.#read[i] = 0;
+    this.#length = 0;
   }
-}
-
-/** The header and payload of a token `SignatureReader.read` accepted: all before its last dot. */
-function signingInputOf(token: string): string {
-  return token.slice(0, token.length - signatureLength - 1);
 }
 
 const roleValues = new Set<string>(Object.values(Role));
@@ -209,22 +227,20 @@ function claimsOf(payload: JWTPayload): TokenClaims {
 /**
  * Signs and verifies the server's tokens. Verification accepts only our
  * algorithms, our `typ`, issuer and audience, a known key id, and checks
- * `exp`/`nbf` with a small clock tolerance. A verified token is cached with
- * its signing input (header and payload: no secret) and its signature
- * masked by a random pad of the service's, kept off the JavaScript heap, so
- * that no live token is kept in memory (a heap snapshot holds none). A hit
- * needs the same signing input and the very same signature, compared in
- * constant time, and re-checks the times and that its key is still one the
- * store accepts: a small-integer map key, a string comparison and a loop
- * over 22 words, with no weaker check and no call into OpenSSL, whose code
- * is cold on every request (a SHA-256 of the token as the key cost more
- * than the rest of the check). Only canonical encodings are accepted, so
- * one token has one string.
+ * `exp`/`nbf` with a small clock tolerance. A verified token is cached as
+ * its bytes masked by a random pad of the service's, kept off the JavaScript
+ * heap, so that no live token is kept in memory (a heap snapshot holds
+ * none). A hit needs the very same token, compared in constant time, and
+ * re-checks the times and that its key is still one the store accepts: a
+ * small-integer map key and a loop over the token's words, with no weaker
+ * check and no call into OpenSSL, whose code is cold on every request (a
+ * SHA-256 of the token as the key cost more than the rest of the check).
+ * Only canonical encodings are accepted, so one token has one string.
  */
 export class TokenService {
-  /** Keyed by bits of the masked signature (`SignatureReader.read`). */
+  /** Keyed by bits of the masked signature (`TokenReader.read`). */
   readonly #cache = new Map<number, CachedToken>();
-  readonly #signatures = new SignatureReader();
+  readonly #reader = new TokenReader();
   /** Milliseconds since the epoch: the clock given, else `Date.now` (no Date made per request). */
   readonly #now: () => number;
 
@@ -277,14 +293,10 @@ export class TokenService {
    * in full, and refused), and leaves the entry as it is.
    */
   #hit(token: string): TokenClaims | undefined {
-    const key = this.#signatures.read(token);
+    const key = this.#reader.read(token);
     const cached = key === undefined ? undefined : this.#cache.get(key);
-    const same =
-      cached !== undefined &&
-      // Not startsWith: on a sliced string (the header's token is one) V8 takes its slow path.
-      signingInputOf(token) === cached.signingInput &&
-      this.#signatures.matches(cached.maskedSignature);
-    this.#signatures.clear();
+    const same = cached !== undefined && cached.length === token.length && this.#reader.matches(cached.masked);
+    this.#reader.clear();
     if (!same || key === undefined) return undefined;
     const now = this.#now();
     const tolerance = this.options.clockToleranceSeconds * 1000;
@@ -331,10 +343,10 @@ export class TokenService {
       throw new TokenRejectedError(failureOf(error), expired);
     }
     const claims = claimsOf(payload);
-    const key = this.#signatures.read(token);
-    const maskedSignature = key === undefined ? undefined : this.#signatures.masked();
-    this.#signatures.clear();
-    if (key === undefined || maskedSignature === undefined) return claims;
+    const key = this.#reader.read(token);
+    const masked = key === undefined ? undefined : this.#reader.masked();
+    this.#reader.clear();
+    if (key === undefined || masked === undefined) return claims;
     if (this.#cache.size >= cacheSize) {
       // Drop the oldest entry (Map keeps insertion order).
       const oldest = this.#cache.keys().next().value;
@@ -347,9 +359,8 @@ export class TokenService {
       expiresAt: claims.expiresAt.getTime(),
       notBefore: (payload.nbf ?? 0) * 1000,
       kid,
-      // A copy: a slice would keep the whole token alive as its parent string.
-      signingInput: Buffer.from(signingInputOf(token), 'latin1').toString('latin1'),
-      maskedSignature,
+      length: token.length,
+      masked,
     });
     return claims;
   }

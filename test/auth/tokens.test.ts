@@ -321,6 +321,44 @@ describe.each(testProviders)('canonical tokens and key removal on %s', (provider
     expect((await getAll(token)).status).toBe(200);
   });
 
+  it('answers tokens of every length as themselves only, past the longest the cache holds too', async () => {
+    const subject = decodeJwt(await app.login(adminUserName, adminPassword)).sub ?? '';
+    // Lengths around the cache's limit (2,048 characters) and in each position within a 32-bit
+    // word that a token's length takes (three: base64url has no segment of 4n + 1 characters):
+    // the cache compares tokens as words, and a shorter token read after a longer one must not
+    // meet its leftovers.
+    const tokens: string[] = [];
+    for (const extra of [0, 1, 2, 3, 4, 1104, 1105, 1106, 1107, 1108, 1109, 1110, 1111, 1112, 1113, 1114]) {
+      const { token } = await app.auth.tokens.sign({
+        kind: 'user',
+        subject,
+        userName: adminUserName,
+        roles: ['ADMINISTRATOR'],
+        expiresAt: new Date(app.clock.now.getTime() + 10 * 60_000),
+        tokenId: `${randomUUID()}${'x'.repeat(extra)}`,
+      });
+      tokens.push(token);
+    }
+    expect(new Set(tokens.map((t) => t.length % 4)).size).toBe(3);
+    expect(tokens.some((t) => t.length === 2048 || t.length === 2047)).toBe(true);
+    expect(tokens.some((t) => t.length > 2048)).toBe(true);
+    const longestFirst = [...tokens].sort((a, b) => b.length - a.length);
+    for (const [round, order] of [longestFirst, [...longestFirst].reverse(), longestFirst].entries()) {
+      for (const token of order) {
+        expect((await getAll(token)).status, `round ${round}, ${token.length} characters`).toBe(200);
+        const changed = `${token.slice(0, -1)}${token.endsWith('A') ? 'Q' : 'A'}`;
+        expect((await getAll(changed)).status, `a copy of ${token.length} characters`).toBe(401);
+      }
+    }
+    // Each one the cache may hold is now a hit, whichever token was read before it (a miss would
+    // only cost a signature check: the answers above cannot tell).
+    for (const order of [longestFirst, [...longestFirst].reverse()]) {
+      for (const token of order) {
+        expect(app.auth.tokens.cached(token) !== undefined, `${token.length} characters`).toBe(token.length <= 2048);
+      }
+    }
+  });
+
   it('ends a cached token once its key leaves the key file and the file is reloaded', async () => {
     const token = await app.login(adminUserName, adminPassword);
     const oldKid = decodeProtectedHeader(token).kid;
