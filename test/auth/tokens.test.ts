@@ -282,18 +282,24 @@ describe.each(testProviders)('canonical tokens and key removal on %s', (provider
 
   const getAll = (token: string) => app.fetch('/api/issues/getAll', { headers: { authorization: `Bearer ${token}` } });
 
+  /** A valid session token of the administrator's with this token id, signed by the app's own service. */
+  async function adminToken(subject: string, tokenId: string): Promise<string> {
+    const { token } = await app.auth.tokens.sign({
+      kind: 'user',
+      subject,
+      userName: adminUserName,
+      roles: ['ADMINISTRATOR'],
+      expiresAt: new Date(app.clock.now.getTime() + 10 * 60_000),
+      tokenId,
+    });
+    return token;
+  }
+
   /** A valid token of ours whose three segments all have spare bits (the jti's length sets the payload's). */
   async function tokenWithSpareBits(): Promise<string> {
     const subject = decodeJwt(await app.login(adminUserName, adminPassword)).sub ?? '';
     for (const tokenId of [randomUUID(), `${randomUUID()}.`, `${randomUUID()}..`]) {
-      const { token } = await app.auth.tokens.sign({
-        kind: 'user',
-        subject,
-        userName: adminUserName,
-        roles: ['ADMINISTRATOR'],
-        expiresAt: new Date(app.clock.now.getTime() + 10 * 60_000),
-        tokenId,
-      });
+      const token = await adminToken(subject, tokenId);
       if (token.split('.').every((s) => s.length % 4 !== 0)) return token;
     }
     throw new Error('no token with spare bits in every segment');
@@ -329,15 +335,7 @@ describe.each(testProviders)('canonical tokens and key removal on %s', (provider
     // meet its leftovers.
     const tokens: string[] = [];
     for (const extra of [0, 1, 2, 3, 4, 1104, 1105, 1106, 1107, 1108, 1109, 1110, 1111, 1112, 1113, 1114]) {
-      const { token } = await app.auth.tokens.sign({
-        kind: 'user',
-        subject,
-        userName: adminUserName,
-        roles: ['ADMINISTRATOR'],
-        expiresAt: new Date(app.clock.now.getTime() + 10 * 60_000),
-        tokenId: `${randomUUID()}${'x'.repeat(extra)}`,
-      });
-      tokens.push(token);
+      tokens.push(await adminToken(subject, `${randomUUID()}${'x'.repeat(extra)}`));
     }
     expect(new Set(tokens.map((t) => t.length % 4)).size).toBe(3);
     expect(tokens.some((t) => t.length === 2048 || t.length === 2047)).toBe(true);
