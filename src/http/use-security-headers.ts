@@ -13,11 +13,13 @@ export const contentSecurityPolicy = {
   swagger: `default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; form-action 'none'; ${base}`,
 } as const;
 
-/** Which policy a page needs; API answers get the strictest. */
-export type PolicyFor = (pathname: string, contentType: string) => string;
+/** Which policy a response needs, by its request and content type; API answers get the strictest. */
+export type PolicyFor = (request: Request, contentType: string) => string;
 
-const defaultPolicyFor: PolicyFor = (pathname, contentType) => {
+const defaultPolicyFor: PolicyFor = (request, contentType) => {
+  // Most answers are JSON: their policy needs no parsed URL.
   if (!contentType.startsWith('text/html')) return contentSecurityPolicy.api;
+  const { pathname } = new URL(request.url);
   if (pathname === '/graphql') return contentSecurityPolicy.graphiql;
   if (pathname.startsWith('/swagger')) return contentSecurityPolicy.swagger;
   return contentSecurityPolicy.api;
@@ -38,8 +40,7 @@ export function useSecurityHeaders(policyFor: PolicyFor = defaultPolicyFor): Plu
       headers.set('Cross-Origin-Resource-Policy', 'same-origin');
       headers.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
       if (!headers.has('Content-Security-Policy')) {
-        const path = new URL(request.url).pathname;
-        headers.set('Content-Security-Policy', policyFor(path, headers.get('content-type') ?? ''));
+        headers.set('Content-Security-Policy', policyFor(request, headers.get('content-type') ?? ''));
       }
     },
   };
