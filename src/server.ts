@@ -1,4 +1,6 @@
+import type { DocumentNode } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { LRUCache } from 'lru-cache';
 import type { Principal } from './access/principal.ts';
 import { adminRoutes } from './admin/routes.ts';
 import type { Auth } from './auth/runtime.ts';
@@ -26,6 +28,7 @@ import { useGraphQlJit } from './plugins/use-graphql-jit.ts';
 import { useScopeCacheRelease } from './plugins/use-scope-cache-release.ts';
 import { useTracing } from './plugins/use-tracing.ts';
 import { useTrustedDocuments } from './plugins/use-trusted-documents.ts';
+import { useValidationCache } from './plugins/use-validation-cache.ts';
 import { auditRoutes } from './rest/audit.ts';
 import { authRoutes } from './rest/authentication.ts';
 import { issueRoutes } from './rest/issues.ts';
@@ -120,6 +123,14 @@ export function createServer({ config, db, log, auth, metrics, isDraining }: Ser
     // length, and Node's parser reads no more than the declared length: yoga's own limit would only
     // pipe every body through a counting stream again (2.6 % of the CPU of an issues page).
     maxRequestBodySize: false,
+    // Documents by their text, kept while among the 1,024 used last (yoga's default keeps them an
+    // hour at most, and reads a clock on every lookup for it); validation results by document, in
+    // useValidationCache.
+    parserAndValidationCache: {
+      documentCache: new LRUCache<string, DocumentNode>({ max: 1024 }),
+      errorCache: new LRUCache<string, Error>({ max: 1024 }),
+      validationCache: false,
+    },
     cors:
       config.http.corsOrigins === '*' || config.http.corsOrigins.length > 0
         ? { origin: config.http.corsOrigins, credentials: false, methods: ['GET', 'POST'], maxAge: 600 }
@@ -159,6 +170,8 @@ export function createServer({ config, db, log, auth, metrics, isDraining }: Ser
             }),
           ]
         : []),
+      // Last of those with an onValidate hook: it keeps their rules' errors as they leave them.
+      useValidationCache(),
     ],
     context: ({ request }) => contextFor(request),
   });

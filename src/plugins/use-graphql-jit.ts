@@ -111,7 +111,7 @@ function asGraphqlJs(result: ExecutionResult, document: DocumentNode): Execution
  * or the query runs again through graphql-js.
  *
  * Memory: the plugin keeps compiled code by document in a `WeakMap`, so code lives as long as
- * its document, which yoga's parse cache keeps (1,024 documents, for an hour, by default). At
+ * its document, which yoga's parse cache keeps (the 1,024 used last, as `createServer` sets it). At
  * most `maxCompiled` documents get compiled code at once: one is counted until it is collected.
  * Must be the last plugin that sets the execute function.
  */
