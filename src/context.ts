@@ -3,14 +3,15 @@ import type { Auth } from './auth/runtime.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/client.ts';
 import type { Deadline } from './http/deadline.ts';
-import type { Logger } from './logger.ts';
+import type { RequestLogger } from './logger.ts';
 
 /** What every request carries through GraphQL resolvers and REST handlers. */
 export interface RequestContext {
   request: Request;
   requestId: string;
   clientIp: string;
-  log: Logger;
+  /** Its lines carry the request's id. */
+  log: RequestLogger;
   /**
    * The database of this server instance. It rides in the context (rather
    * than a module-level client) because the server is built from its

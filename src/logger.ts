@@ -56,3 +56,47 @@ export function createLogger(
     destination,
   );
 }
+
+/** What a request's own code logs with: the levels, each line with the request's id. */
+export type RequestLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
+
+/**
+ * A request's logger, which becomes a pino child with `requestId` at its first line: most
+ * requests log nothing of their own, and a child of this logger costs about 2.5 µs to make
+ * (pino runs the redaction's wildcard paths over the new binding), a percent of a whole
+ * `{ version }` request.
+ */
+class LazyRequestLogger implements RequestLogger {
+  #child: Logger | undefined;
+
+  constructor(
+    private readonly log: Logger,
+    private readonly requestId: string,
+  ) {}
+
+  #of(): Logger {
+    this.#child ??= this.log.child({ requestId: this.requestId });
+    return this.#child;
+  }
+
+  debug(...args: unknown[]): void {
+    this.#of().debug(...(args as Parameters<Logger['debug']>));
+  }
+
+  info(...args: unknown[]): void {
+    this.#of().info(...(args as Parameters<Logger['info']>));
+  }
+
+  warn(...args: unknown[]): void {
+    this.#of().warn(...(args as Parameters<Logger['warn']>));
+  }
+
+  error(...args: unknown[]): void {
+    this.#of().error(...(args as Parameters<Logger['error']>));
+  }
+}
+
+/** The logger of one request: `log`'s lines with `requestId`, the child made when first used. */
+export function requestLogger(log: Logger, requestId: string): RequestLogger {
+  return new LazyRequestLogger(log, requestId);
+}

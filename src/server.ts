@@ -19,7 +19,7 @@ import { useIdempotency } from './http/use-idempotency.ts';
 import { useRateLimit } from './http/use-rate-limit.ts';
 import { useRequestLog } from './http/use-request-log.ts';
 import { useSecurityHeaders } from './http/use-security-headers.ts';
-import type { Logger } from './logger.ts';
+import { type Logger, requestLogger } from './logger.ts';
 import { useArmor } from './plugins/use-armor.ts';
 import { useCSRFPrevention } from './plugins/use-csrf-prevention.ts';
 import { useDiscoverability } from './plugins/use-discoverability.ts';
@@ -72,7 +72,7 @@ export function createServer({ config, db, log, auth, metrics, isDraining }: Ser
       request,
       requestId: facts.id,
       clientIp: facts.clientAddress,
-      log: log.child({ requestId: facts.id }),
+      log: requestLogger(log, facts.id),
       db,
       principal,
       config,

@@ -63,4 +63,25 @@ describe.each(testProviders)('secrets on %s', (provider) => {
       }
     }
   });
+
+  it("puts the request's id on each line its own code logs, with secrets still redacted", async () => {
+    const wrongPassword = 'Correct-Horse-not-it-7';
+    const attempt = (requestId: string) =>
+      app.fetch('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+        body: JSON.stringify({
+          query: 'mutation ($p: String!) { login(userName: "nobody.here", password: $p) { token } }',
+          variables: { p: wrongPassword },
+        }),
+      });
+    await attempt('login-trace-1');
+    await attempt('login-trace-2');
+    const lines = app.logs.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const failures = lines.filter((l) => l.msg === 'login failed' && String(l.requestId).startsWith('login-trace-'));
+    // One line each, under its own request's id (not the first request's: each request has a logger of its own).
+    expect(failures.map((l) => l.requestId)).toEqual(['login-trace-1', 'login-trace-2']);
+    expect(failures.every((l) => l.service === 'grc-api')).toBe(true);
+    expect(app.logs.join('\n')).not.toContain(wrongPassword);
+  });
 });
