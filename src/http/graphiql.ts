@@ -47,8 +47,9 @@ function asset(name: string): Asset | undefined {
 
 /** The encoding to answer in: br, then gzip, when the client accepts it (q=0 refuses). */
 export function acceptedEncoding(header: string | null): 'br' | 'gzip' | null {
+  if (!header) return null;
   const accepted = new Set(
-    (header ?? '')
+    header
       .split(',')
       .map((part) => part.trim().toLowerCase().split(';'))
       .filter(([, q]) => !q || !/^\s*q=0(\.0+)?\s*$/.test(q))

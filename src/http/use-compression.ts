@@ -40,12 +40,13 @@ export function useCompression({
       if (request && getOperationAST(args.document, args.operationName)?.operation !== 'query') mutations.add(request);
     },
     onResponse({ request, response, setResponse, fetchAPI }) {
-      const encoding = acceptedEncoding(request.headers.get('accept-encoding'));
-      if (!encoding || !response.body || response.headers.has('content-encoding')) return;
-      if (!compressible.test(response.headers.get('content-type') ?? '')) return;
+      // The answer's own headers first: most answers are short JSON, which no encoding would shorten.
+      if (!response.body || response.headers.has('content-encoding')) return;
       const length = response.headers.get('content-length');
       if (length !== null && Number(length) < minBytes) return;
-      if (mutations.has(request)) return;
+      if (!compressible.test(response.headers.get('content-type') ?? '')) return;
+      const encoding = acceptedEncoding(request.headers.get('accept-encoding'));
+      if (!encoding || mutations.has(request)) return;
       const path = new URL(request.url).pathname;
       if (secretPaths.some((p) => path.startsWith(p))) return;
       // Node's CompressionStream knows br only from Node 22 on: gzip before that.
