@@ -233,6 +233,35 @@ describe.each(testProviders)('tokens on %s', (provider) => {
     expect((await app.graphql(meQuery, {}, other)).status).toBe(200);
   });
 
+  it('refuses the signature of a verified token under any other header or payload of the same length', async () => {
+    // The cache compares the header and payload as plain 8-byte words (they are no secret) and
+    // the signature masked: a change anywhere, in every position of a word, is a miss and refused.
+    const token = await app.login(adminUserName, adminPassword);
+    expect((await app.graphql(meQuery, {}, token)).status).toBe(200);
+    expect(app.auth.tokens.cached(token)).toBeDefined();
+    const dot = token.lastIndexOf('.');
+    const changedAt = (i: number) => {
+      const c = alphabet[(alphabet.indexOf(token[i] ?? '') + 1) % 32] ?? 'A';
+      return `${token.slice(0, i)}${c}${token.slice(i + 1)}`;
+    };
+    const firstDot = token.indexOf('.');
+    // The first characters, each position of one 8-byte word in the payload, and the last ones
+    // before the signature (in the word the signature starts in, or the one before it).
+    const positions = [0, 1, firstDot - 1, firstDot + 1, ...Array.from({ length: 8 }, (_, k) => firstDot + 40 + k)];
+    positions.push(dot - 9, dot - 8, dot - 2, dot - 1);
+    for (const at of positions) {
+      const forged = changedAt(at);
+      expect(forged.length).toBe(token.length);
+      expect(forged).not.toBe(token);
+      expect(app.auth.tokens.cached(forged), `a change at ${at}`).toBeUndefined();
+    }
+    for (const at of [1, firstDot + 43, dot - 1]) await expectRefused(`Bearer ${changedAt(at)}`);
+    // The dots moved or made something else: refused as well.
+    await expectRefused(`Bearer ${token.slice(0, firstDot)}A${token.slice(firstDot + 1)}`);
+    expect(app.auth.tokens.cached(token)).toBeDefined();
+    expect((await app.graphql(meQuery, {}, token)).status).toBe(200);
+  });
+
   it('publishes a JWKS that an independent verifier accepts', async () => {
     const http = createHttpServer(app.server);
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
@@ -329,15 +358,14 @@ describe.each(testProviders)('canonical tokens and key removal on %s', (provider
 
   it('answers tokens of every length as themselves only, past the longest the cache holds too', async () => {
     const subject = decodeJwt(await app.login(adminUserName, adminPassword)).sub ?? '';
-    // Lengths around the cache's limit (2,048 characters) and in each position within a 32-bit
-    // word that a token's length takes (three: base64url has no segment of 4n + 1 characters):
-    // the cache compares tokens as words, and a shorter token read after a longer one must not
-    // meet its leftovers.
+    // Lengths around the cache's limit (2,048 characters) and in each position within an 8-byte
+    // word that a token's length takes: the cache compares tokens as words, and a shorter token
+    // read after a longer one must not meet its leftovers.
     const tokens: string[] = [];
     for (const extra of [0, 1, 2, 3, 4, 1104, 1105, 1106, 1107, 1108, 1109, 1110, 1111, 1112, 1113, 1114]) {
       tokens.push(await adminToken(subject, `${randomUUID()}${'x'.repeat(extra)}`));
     }
-    expect(new Set(tokens.map((t) => t.length % 4)).size).toBe(3);
+    expect(new Set(tokens.map((t) => t.length % 8)).size).toBeGreaterThanOrEqual(6);
     expect(tokens.some((t) => t.length === 2048 || t.length === 2047)).toBe(true);
     expect(tokens.some((t) => t.length > 2048)).toBe(true);
     const longestFirst = [...tokens].sort((a, b) => b.length - a.length);
