@@ -211,19 +211,22 @@ export class KeyStore {
    * The public key with this id, re-reading a changed key file (at most
    * every 5 seconds) before giving up on an unknown id.
    */
-  async verificationKey(kid: string): Promise<{ key: CryptoKey; alg: Algorithm } | undefined> {
+  async verificationKey(kid: string): Promise<{ key: CryptoKey; alg: Algorithm; kid: string } | undefined> {
     let found = this.#keys.find((k) => k.kid === kid);
     if (!found && Date.now() - this.#lastReload > 5000) {
       this.#lastReload = Date.now();
       await this.refreshIfChanged();
       found = this.#keys.find((k) => k.kid === kid);
     }
-    return found && { key: found.publicKey, alg: found.alg };
+    // The store's own string for the id: `has` then finds it by reference, without comparing characters.
+    return found && { key: found.publicKey, alg: found.alg, kid: found.kid };
   }
 
   /** Whether a key with this id verifies tokens now (no reload: cheap enough for every request). */
   has(kid: string): boolean {
-    return this.#keys.some((k) => k.kid === kid);
+    const keys = this.#keys;
+    for (let i = 0; i < keys.length; i++) if (keys[i]?.kid === kid) return true;
+    return false;
   }
 
   /**
