@@ -48,7 +48,7 @@ process.once('exit', () => {
 const quietLevels = new Set(['fatal', 'error', 'warn', 'silent']);
 
 /** A port nobody listens on right now (for quiet servers only: another process could take it first). */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const probe = createServer();
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
   const { port } = probe.address() as AddressInfo;

@@ -1,0 +1,301 @@
+/**
+ * What `{ me }` costs more than `{ version }`, in instructions: a count that the machine's noise
+ * does not move. The server (the build, as `npm start` runs it) runs under callgrind
+ * (valgrind), with no instruction counted until every kind of request below has been sent
+ * BENCH_WARMUP times on one keep-alive connection; then, for BENCH_ROUNDS rounds, each kind
+ * BENCH_REQUESTS times in a row, its count zeroed before and dumped after. Only the main thread
+ * is counted (JavaScript, the HTTP parser, the event loop; not V8's background compiler or
+ * collector threads). The figures: instructions per request (median of the rounds) for
+ * anonymous `{ version }`, `{ version }` with an unread header as long as the token's, with the
+ * session token, and `{ me { userName roles } }` with a session and a service-account token;
+ * how many more than anonymous `{ version }` in the same round, and their ratio (medians over
+ * the rounds); and the functions `{ me }`'s extra instructions are spent in (JIT code named
+ * from V8's perf map).
+ *
+ * With BENCH_BASELINE_DIR (an earlier checkout, built), its server is counted the same way
+ * after this one's, and each figure is printed for both.
+ *
+ * Instructions are not time: code that misses the caches costs more per instruction (bench:auth
+ * measures time). What they give is the same figure on every run, to tell whether a change did
+ * less work, and where work is.
+ *
+ *   npm run bench:instructions   (BENCH_ROUNDS=3, BENCH_REQUESTS=1000, BENCH_WARMUP=3000,
+ *                                 BENCH_PROVIDERS, BENCH_BASELINE_DIR;
+ *                                 needs valgrind: apt-get install valgrind)
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { Provider } from '../src/db/provider.ts';
+import { freePort } from '../test/support/process.ts';
+import { login, machine, productionServer, temporaryPostgresDatabase } from './lib/load.ts';
+
+const admin = { ADMIN_USERNAME: 'bench.admin', ADMIN_PASSWORD: 'bench admin password' };
+const postgresAdmin = process.env.BENCH_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres';
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const requests = Number(process.env.BENCH_REQUESTS ?? 1000);
+const warmUp = Number(process.env.BENCH_WARMUP ?? 3000);
+
+/** One keep-alive connection that sends a request when the last is answered (each must be a 200). */
+async function connection(port: number) {
+  const socket = await new Promise<Socket>((resolve, reject) => {
+    const s = connect(port, '127.0.0.1', () => resolve(s));
+    s.once('error', reject);
+  });
+  socket.setNoDelay(true);
+  let answered: ((error?: Error) => void) | undefined;
+  let received: Buffer = Buffer.alloc(0);
+  socket.on('data', (chunk: Buffer) => {
+    received = received.length > 0 ? Buffer.concat([received, chunk]) : chunk;
+    const headEnd = received.indexOf('\r\n\r\n');
+    if (headEnd < 0) return;
+    const head = received.subarray(0, headEnd).toString('latin1');
+    const length = /\r\ncontent-length: *(\d+)/i.exec(head)?.[1];
+    const done = answered;
+    if (!head.startsWith('HTTP/1.1 200 ') || length === undefined) {
+      answered = undefined;
+      done?.(new Error(`not a 200 with a content-length: ${head.split('\r\n')[0]}`));
+      return;
+    }
+    const end = headEnd + 4 + Number(length);
+    if (received.length < end) return;
+    received = received.subarray(end);
+    answered = undefined;
+    done?.();
+  });
+  return {
+    send: (bytes: Buffer) =>
+      new Promise<void>((resolve, reject) => {
+        answered = (error) => (error ? reject(error) : resolve());
+        socket.write(bytes);
+      }),
+    close: () => socket.destroy(),
+  };
+}
+
+/** A dump's instructions by function (`callgrind_annotate`), JIT code named by the perf map. */
+function functionsOf(file: string, names: (address: number) => string | undefined): Map<string, number> {
+  const text = execFileSync('callgrind_annotate', ['--threshold=100', file], { maxBuffer: 64 << 20 }).toString();
+  const functions = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const match = /^\s*([\d,]+) \([^)]*\)\s+(.+)$/.exec(line);
+    if (!match?.[1] || !match[2] || match[2].startsWith('PROGRAM TOTALS')) continue;
+    let name = match[2].replace(/'\d+/g, '').replace(/^\?\?\?:/, '');
+    const address = /^0x([0-9a-f]+) \[\?\?\?\]/.exec(name)?.[1];
+    if (address) name = names(Number.parseInt(address, 16)) ?? name;
+    functions.set(name, (functions.get(name) ?? 0) + Number(match[1].replaceAll(',', '')));
+  }
+  return functions;
+}
+
+function totalOf(file: string): number {
+  return Number(/^summary: (\d+)$/m.exec(readFileSync(file, 'utf8'))?.[1] ?? Number.NaN);
+}
+
+/** V8's perf map (`--perf-basic-prof`): the name of the JIT code at an address (the last one written there). */
+function perfMap(pid: number): (address: number) => string | undefined {
+  const entries = readFileSync(`/tmp/perf-${pid}.map`, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [start = '0', size = '0', ...name] = line.split(' ');
+      return { start: Number.parseInt(start, 16), size: Number.parseInt(size, 16), name: name.join(' ') };
+    });
+  return (address) => entries.findLast((e) => e.start <= address && address < e.start + e.size)?.name;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+
+async function benchProvider(provider: Provider, cwd?: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'grc-bench-instructions-'));
+  const database =
+    provider === 'sqlite'
+      ? { url: `file:${join(dir, 'bench.db')}`, drop: async () => {} }
+      : await temporaryPostgresDatabase(postgresAdmin, 'grc_bench_instructions');
+  const port = await freePort();
+  const out = join(dir, 'callgrind.out');
+  const server = productionServer()?.args ?? ['--import', 'tsx', 'src/main.ts'];
+  const child = spawn(
+    'valgrind',
+    [
+      '--tool=callgrind',
+      '--smc-check=all',
+      '--instr-atstart=no',
+      '--separate-threads=yes',
+      `--callgrind-out-file=${out}`,
+      process.execPath,
+      '--perf-basic-prof',
+      ...server,
+    ],
+    {
+      env: {
+        PATH: process.env.PATH ?? '',
+        DATABASE_URL: database.url,
+        JWT_KEY_FILE: join(dir, 'keys.json'),
+        LOG_LEVEL: 'warn',
+        RATE_LIMIT_PER_MINUTE: '0',
+        NODE_ENV: 'production',
+        SHUTDOWN_DRAIN_MS: '0',
+        // The database polls, at their longest: their work is per second, not per request, and
+        // would be counted into requests that valgrind makes some fifty times slower.
+        REVOCATION_POLL_MS: '60000',
+        USAGE_FLUSH_SECONDS: '3600',
+        PORT: String(port),
+        ...admin,
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      cwd,
+    },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => {
+    stderr = (stderr + chunk).slice(-20_000);
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const pid = child.pid ?? 0;
+  const control = (...args: string[]) => execFileSync('callgrind_control', [...args, String(pid)], { stdio: 'pipe' });
+  try {
+    const url = `http://127.0.0.1:${port}`;
+    for (let waited = 0; ; waited += 250) {
+      if (child.exitCode !== null) throw new Error(`the server exited under valgrind:\n${stderr}`);
+      if (waited > 600_000) throw new Error(`the server did not start under valgrind in 10 minutes:\n${stderr}`);
+      if (
+        await fetch(`${url}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const userToken = await login(url, admin.ADMIN_USERNAME, admin.ADMIN_PASSWORD);
+    const created = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${userToken}` },
+      body: JSON.stringify({
+        query: 'mutation { createServiceAccount(input: { durationDays: 1, purpose: "Benchmark" }) { token } }',
+      }),
+    });
+    const serviceToken = (await created.json()).data.createServiceAccount.token as string;
+    const encode = (query: string, headers: Record<string, string> = {}) => {
+      const body = JSON.stringify({ query });
+      const lines = Object.entries({ 'content-type': 'application/json', ...headers }).map(
+        ([k, v]) => `${k}: ${v}\r\n`,
+      );
+      return Buffer.from(
+        `POST /graphql HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\ncontent-length: ${body.length}\r\n${lines.join('')}\r\n${body}`,
+        'latin1',
+      );
+    };
+    const me = '{ me { userName roles } }';
+    const kinds = {
+      '{ version }': encode('{ version }'),
+      '{ version }, an unread header as long as the token': encode('{ version }', {
+        'x-unread-head': 'x'.repeat(`Bearer ${userToken}`.length),
+      }),
+      '{ version }, session token': encode('{ version }', { authorization: `Bearer ${userToken}` }),
+      '{ me } session': encode(me, { authorization: `Bearer ${userToken}` }),
+      '{ me } service account': encode(me, { authorization: `Bearer ${serviceToken}` }),
+    };
+    const client = await connection(port);
+    for (let i = 0; i < warmUp; i++) for (const bytes of Object.values(kinds)) await client.send(bytes);
+    control('--instr=on');
+    const dumps: Record<string, string[]> = {};
+    for (let round = 0; round < rounds; round++) {
+      for (const [name, bytes] of Object.entries(kinds)) {
+        control('--zero');
+        for (let i = 0; i < requests; i++) await client.send(bytes);
+        control(`--dump=${round}`);
+        // The dump just written, main thread (-01): the newest numbered file.
+        const files = readdirSync(dir)
+          .filter((f) => f.startsWith('callgrind.out.') && f.endsWith('-01'))
+          .sort((a, b) => Number(/\.(\d+)-01$/.exec(a)?.[1]) - Number(/\.(\d+)-01$/.exec(b)?.[1]));
+        dumps[name] = [...(dumps[name] ?? []), join(dir, files.at(-1) ?? '')];
+      }
+    }
+    client.close();
+    const names = perfMap(pid);
+    // Each kind against { version } of the same round: the counts drift up over a run under
+    // valgrind (the collector's visits of V8's object cache grow; not so without valgrind, where
+    // scavenges take as long after 180,000 requests as at first), and neighbours share the drift.
+    const counts = Object.fromEntries(
+      Object.entries(dumps).map(([name, files]) => [name, files.map((f) => totalOf(f) / requests)]),
+    );
+    const base = counts['{ version }'] ?? [];
+    const table = Object.fromEntries(
+      Object.entries(counts).map(([name, perRequest]) => [
+        name,
+        {
+          'instructions per request': Math.round(median(perRequest)),
+          'more than { version } (same round)': Math.round(
+            median(perRequest.map((count, round) => count - (base[round] ?? Number.NaN))),
+          ),
+          '{ version } / this (same round)': +median(
+            perRequest.map((count, round) => (base[round] ?? Number.NaN) / count),
+          ).toFixed(3),
+          'rounds (thousands)': perRequest.map((count) => Math.round(count / 1000)).join(' / '),
+        },
+      ]),
+    );
+    // Where { me }'s extra instructions go: each function's count against { version }'s, in the
+    // round whose difference was the median.
+    const differences = (counts['{ me } session'] ?? []).map((count, round) => count - (base[round] ?? 0));
+    const round = Math.max(0, differences.indexOf(median(differences)));
+    const version = functionsOf(dumps['{ version }']?.[round] ?? '', names);
+    const session = functionsOf(dumps['{ me } session']?.[round] ?? '', names);
+    const where = [...new Set([...version.keys(), ...session.keys()])]
+      .map((name) => ({ name, more: ((session.get(name) ?? 0) - (version.get(name) ?? 0)) / requests }))
+      .sort((a, b) => Math.abs(b.more) - Math.abs(a.more))
+      .slice(0, 12)
+      .map(({ name, more }) => ({ function: name.slice(0, 110), 'more per request': Math.round(more) }));
+    return { provider, table, where };
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+    rmSync(`/tmp/perf-${pid}.map`, { force: true });
+    await database.drop();
+    if (process.env.BENCH_KEEP_DUMPS) console.log(`callgrind's dumps kept in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function postgresReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: postgresAdmin, connectionTimeoutMillis: 1500 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    console.log(`PostgreSQL not reachable at ${postgresAdmin}: PostgreSQL run skipped.`);
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+const only = process.env.BENCH_PROVIDERS?.split(',') as Provider[] | undefined;
+const providers: Provider[] = only ?? ((await postgresReachable()) ? ['sqlite', 'postgresql'] : ['sqlite']);
+const results = [];
+const baselineDir = process.env.BENCH_BASELINE_DIR;
+for (const provider of providers) {
+  for (const [label, cwd] of [['this checkout', undefined], ...(baselineDir ? [['baseline', baselineDir]] : [])]) {
+    const result = { ...(await benchProvider(provider, cwd)), server: label };
+    console.log(
+      `\n== ${provider}, ${label}: instructions per request, main thread, median of ${rounds} rounds of ${requests} ==`,
+    );
+    console.table(result.table);
+    console.log(
+      `where { me } session's extra instructions go (against { version }, the round of the median difference)`,
+    );
+    console.table(result.where);
+    results.push(result);
+  }
+}
+console.log(machine());
+mkdirSync(new URL('results/', import.meta.url), { recursive: true });
+writeFileSync(
+  new URL(`results/instructions-${new Date().toISOString().slice(0, 10)}.json`, import.meta.url),
+  `${JSON.stringify({ machine: machine(), rounds, requests, warmUp, baselineDir, results }, null, 2)}\n`,
+);
