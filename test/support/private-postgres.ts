@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chownSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,21 +64,48 @@ async function until(condition: () => Promise<boolean> | boolean, timeoutMs: num
 }
 
 /** The pids of the cluster's processes: the postmaster (from postmaster.pid) and its children. */
-function pidsOf(dataDir: string): number[] {
+function postmasterOf(dataDir: string): number | undefined {
   const file = join(dataDir, 'postmaster.pid');
-  if (!existsSync(file)) return [];
-  const postmaster = Number(readFileSync(file, 'utf8').split('\n')[0]);
-  if (!postmaster) return [];
-  let children: number[] = [];
+  if (!existsSync(file)) return undefined;
+  return Number(readFileSync(file, 'utf8').split('\n')[0]) || undefined;
+}
+
+/** A process's state letter and parent, from `/proc` (undefined when it is gone). */
+function statOf(pid: number): { state: string; parent: number } | undefined {
   try {
-    children = execFileSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' })
-      .split('\n')
-      .filter(Boolean)
-      .map(Number);
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // `pid (command) state ppid …`: the command may hold spaces and parentheses.
+    const [state = '', parent = '0'] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state, parent: Number(parent) };
   } catch {
-    // pgrep exits 1 when there are none.
+    return undefined;
   }
-  return [postmaster, ...children];
+}
+
+/**
+ * The children of a process, read from `/proc` (no `pgrep` to spawn: under load a spawn can
+ * fail, and a failure read as "no children" once froze the postmaster alone, leaving its
+ * backends serving).
+ */
+function childrenOf(parent: number): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .filter((pid) => statOf(pid)?.parent === parent);
+}
+
+function pidsOf(dataDir: string): number[] {
+  const postmaster = postmasterOf(dataDir);
+  return postmaster ? [postmaster, ...childrenOf(postmaster)] : [];
+}
+
+/** Waits, without yielding, until `done` holds; throws `message` after `ms`. */
+function waitSync(done: () => boolean, ms: number, message: string): void {
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  for (const end = Date.now() + ms; !done(); ) {
+    if (Date.now() > end) throw new Error(message);
+    Atomics.wait(sleeper, 0, 0, 5);
+  }
 }
 
 function signal(pids: number[], name: NodeJS.Signals): void {
@@ -176,8 +203,18 @@ export async function startPrivateCluster(): Promise<PrivateCluster> {
       return `postgresql://postgres@127.0.0.1:${port}/${name}`;
     },
     freeze() {
-      frozen = pidsOf(dataDir);
+      // The postmaster first: stopped, it forks no new backend, so its children are then all there are.
+      const postmaster = postmasterOf(dataDir);
+      if (!postmaster) throw new Error('no postmaster to freeze');
+      signal([postmaster], 'SIGSTOP');
+      frozen = [postmaster, ...childrenOf(postmaster)];
       signal(frozen, 'SIGSTOP');
+      // Every one of them stopped (state T) or gone: else the test would run against a database that still answers.
+      waitSync(
+        () => frozen.every((pid) => [undefined, 'T', 'Z', 'X'].includes(statOf(pid)?.state)),
+        5000,
+        `the cluster did not freeze: ${frozen.map((pid) => `${pid} ${statOf(pid)?.state}`).join(', ')}`,
+      );
     },
     thaw() {
       signal(frozen, 'SIGCONT');
