@@ -20,14 +20,15 @@ import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import type { Provider } from '../src/db/provider.ts';
 import { startServerProcess } from '../test/support/process.ts';
 import {
   benchNodeEnv,
+  benchProviders,
   interleave,
   login,
   machine,
+  postgresAdmin,
   productionServer,
   slice,
   stats,
@@ -36,20 +37,6 @@ import {
 import { pairedDifference } from './lib/paired.ts';
 
 const admin = { ADMIN_USERNAME: 'bench.admin', ADMIN_PASSWORD: 'bench admin password' };
-const postgresAdmin = process.env.BENCH_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres';
-
-async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: postgresAdmin, connectionTimeoutMillis: 1500 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    console.log(`PostgreSQL not reachable at ${postgresAdmin}: PostgreSQL run skipped.`);
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
 
 const pairs = Number(process.env.BENCH_PAIRS ?? 20_000);
 
@@ -177,8 +164,7 @@ async function benchProvider(provider: Provider) {
   }
 }
 
-const only = process.env.BENCH_PROVIDERS?.split(',') as Provider[] | undefined;
-const providers: Provider[] = only ?? ((await postgresReachable()) ? ['sqlite', 'postgresql'] : ['sqlite']);
+const providers = await benchProviders();
 const results = [];
 for (const provider of providers) {
   const result = await benchProvider(provider);

@@ -28,13 +28,18 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import type { Provider } from '../src/db/provider.ts';
 import { freePort } from '../test/support/process.ts';
-import { login, machine, productionServer, temporaryPostgresDatabase } from './lib/load.ts';
+import {
+  benchProviders,
+  login,
+  machine,
+  postgresAdmin,
+  productionServer,
+  temporaryPostgresDatabase,
+} from './lib/load.ts';
 
 const admin = { ADMIN_USERNAME: 'bench.admin', ADMIN_PASSWORD: 'bench admin password' };
-const postgresAdmin = process.env.BENCH_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres';
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const requests = Number(process.env.BENCH_REQUESTS ?? 1000);
 const warmUp = Number(process.env.BENCH_WARMUP ?? 3000);
@@ -262,21 +267,7 @@ async function benchProvider(provider: Provider, cwd?: string) {
   }
 }
 
-async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: postgresAdmin, connectionTimeoutMillis: 1500 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    console.log(`PostgreSQL not reachable at ${postgresAdmin}: PostgreSQL run skipped.`);
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-const only = process.env.BENCH_PROVIDERS?.split(',') as Provider[] | undefined;
-const providers: Provider[] = only ?? ((await postgresReachable()) ? ['sqlite', 'postgresql'] : ['sqlite']);
+const providers = await benchProviders();
 const results = [];
 const baselineDir = process.env.BENCH_BASELINE_DIR;
 for (const provider of providers) {

@@ -21,7 +21,6 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { createDb } from '../src/db/client.ts';
 import { applyMigrations } from '../src/db/migrate.ts';
 import type { Provider } from '../src/db/provider.ts';
@@ -30,10 +29,12 @@ import { severityRank } from '../src/issues/severity.ts';
 import { startServerProcess } from '../test/support/process.ts';
 import {
   benchNodeEnv,
+  benchProviders,
   benchRounds,
   interleave,
   login,
   machine,
+  postgresAdmin,
   productionServer,
   rssMiB,
   type SliceResult,
@@ -43,22 +44,8 @@ import {
 } from './lib/load.ts';
 
 const rows = Number(process.env.BENCH_ROWS ?? 100_000);
-const postgresAdmin = process.env.BENCH_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres';
 const admin = { ADMIN_USERNAME: 'bench.admin', ADMIN_PASSWORD: 'bench admin password' };
 const pageQuery = '{ issues(first: 50) { edges { node { id title status severityLevel dueDate } } } }';
-
-async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: postgresAdmin, connectionTimeoutMillis: 1500 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    console.log(`PostgreSQL not reachable at ${postgresAdmin}: PostgreSQL run skipped.`);
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
 
 /** BENCH_SQLITE_FILE: a SQLite file kept between runs (filled on the first), to skip the fill. */
 const keptSqlite = process.env.BENCH_SQLITE_FILE;
@@ -422,8 +409,7 @@ async function benchProvider(provider: Provider) {
   }
 }
 
-const only = process.env.BENCH_PROVIDERS?.split(',') as Provider[] | undefined;
-const providers: Provider[] = only ?? ((await postgresReachable()) ? ['sqlite', 'postgresql'] : ['sqlite']);
+const providers = await benchProviders();
 const results = [];
 for (const provider of providers) {
   const result = await benchProvider(provider);

@@ -14,11 +14,10 @@ import autocannon from 'autocannon';
 import { createDb } from '../src/db/client.ts';
 import { applyMigrations } from '../src/db/migrate.ts';
 import { type ServerProcess, startServerProcess } from '../test/support/process.ts';
-import { login, machine, temporaryPostgresDatabase } from './lib/load.ts';
+import { login, machine, postgresAdmin, temporaryPostgresDatabase } from './lib/load.ts';
 
 const seconds = Number(process.env.BENCH_LOAD_SECONDS ?? 60);
 const rate = Number(process.env.BENCH_RATE ?? 100);
-const postgresAdmin = process.env.BENCH_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres';
 const admin = { ADMIN_USERNAME: 'load.admin', ADMIN_PASSWORD: 'load admin password' };
 
 const rssMiB = (server: ServerProcess) =>

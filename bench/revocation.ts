@@ -11,9 +11,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServerProcess } from '../test/support/process.ts';
-import { login, machine, temporaryPostgresDatabase } from './lib/load.ts';
+import { login, machine, postgresAdmin, temporaryPostgresDatabase } from './lib/load.ts';
 
-const postgresAdmin = process.env.BENCH_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres';
 const count = Number(process.env.BENCH_REVOCATIONS ?? 200);
 const admin = { ADMIN_USERNAME: 'bench.admin', ADMIN_PASSWORD: 'bench admin password' };
 

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import type { Provider } from '../../src/db/provider.ts';
 
 export interface LoadResult {
   name: string;
@@ -76,6 +77,28 @@ export async function login(url: string, userName: string, password: string): Pr
   const body = (await response.json()) as { auth_token?: string };
   if (!body.auth_token) throw new Error(`login failed: ${response.status}`);
   return body.auth_token;
+}
+
+/** The PostgreSQL server the benches make their databases on (BENCH_DATABASE_URL, else the local one). */
+export const postgresAdmin = process.env.BENCH_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+/**
+ * The providers a bench runs on: BENCH_PROVIDERS (comma-separated), else SQLite and, when
+ * `postgresAdmin` answers, PostgreSQL (saying so when it does not).
+ */
+export async function benchProviders(): Promise<Provider[]> {
+  const only = process.env.BENCH_PROVIDERS?.split(',') as Provider[] | undefined;
+  if (only) return only;
+  const client = new pg.Client({ connectionString: postgresAdmin, connectionTimeoutMillis: 1500 });
+  try {
+    await client.connect();
+    return ['sqlite', 'postgresql'];
+  } catch {
+    console.log(`PostgreSQL not reachable at ${postgresAdmin}: PostgreSQL run skipped.`);
+    return ['sqlite'];
+  } finally {
+    await client.end().catch(() => {});
+  }
 }
 
 /** A new database on a PostgreSQL server for one run, and how to drop it. */
