@@ -25,7 +25,6 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Provider } from '../src/db/provider.ts';
@@ -38,48 +37,12 @@ import {
   productionServer,
   temporaryPostgresDatabase,
 } from './lib/load.ts';
+import { encodeRequest, keepAliveConnection } from './lib/paired.ts';
 
 const admin = { ADMIN_USERNAME: 'bench.admin', ADMIN_PASSWORD: 'bench admin password' };
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const requests = Number(process.env.BENCH_REQUESTS ?? 1000);
 const warmUp = Number(process.env.BENCH_WARMUP ?? 3000);
-
-/** One keep-alive connection that sends a request when the last is answered (each must be a 200). */
-async function connection(port: number) {
-  const socket = await new Promise<Socket>((resolve, reject) => {
-    const s = connect(port, '127.0.0.1', () => resolve(s));
-    s.once('error', reject);
-  });
-  socket.setNoDelay(true);
-  let answered: ((error?: Error) => void) | undefined;
-  let received: Buffer = Buffer.alloc(0);
-  socket.on('data', (chunk: Buffer) => {
-    received = received.length > 0 ? Buffer.concat([received, chunk]) : chunk;
-    const headEnd = received.indexOf('\r\n\r\n');
-    if (headEnd < 0) return;
-    const head = received.subarray(0, headEnd).toString('latin1');
-    const length = /\r\ncontent-length: *(\d+)/i.exec(head)?.[1];
-    const done = answered;
-    if (!head.startsWith('HTTP/1.1 200 ') || length === undefined) {
-      answered = undefined;
-      done?.(new Error(`not a 200 with a content-length: ${head.split('\r\n')[0]}`));
-      return;
-    }
-    const end = headEnd + 4 + Number(length);
-    if (received.length < end) return;
-    received = received.subarray(end);
-    answered = undefined;
-    done?.();
-  });
-  return {
-    send: (bytes: Buffer) =>
-      new Promise<void>((resolve, reject) => {
-        answered = (error) => (error ? reject(error) : resolve());
-        socket.write(bytes);
-      }),
-    close: () => socket.destroy(),
-  };
-}
 
 /** A dump's instructions by function (`callgrind_annotate`), JIT code named by the perf map. */
 function functionsOf(file: string, names: (address: number) => string | undefined): Map<string, number> {
@@ -185,16 +148,12 @@ async function benchProvider(provider: Provider, cwd?: string) {
       }),
     });
     const serviceToken = (await created.json()).data.createServiceAccount.token as string;
-    const encode = (query: string, headers: Record<string, string> = {}) => {
-      const body = JSON.stringify({ query });
-      const lines = Object.entries({ 'content-type': 'application/json', ...headers }).map(
-        ([k, v]) => `${k}: ${v}\r\n`,
-      );
-      return Buffer.from(
-        `POST /graphql HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\ncontent-length: ${body.length}\r\n${lines.join('')}\r\n${body}`,
-        'latin1',
-      );
-    };
+    const encode = (query: string, headers: Record<string, string> = {}) =>
+      encodeRequest(port, {
+        path: '/graphql',
+        body: JSON.stringify({ query }),
+        headers: { 'content-type': 'application/json', ...headers },
+      });
     const me = '{ me { userName roles } }';
     const kinds = {
       '{ version }': encode('{ version }'),
@@ -205,7 +164,7 @@ async function benchProvider(provider: Provider, cwd?: string) {
       '{ me } session': encode(me, { authorization: `Bearer ${userToken}` }),
       '{ me } service account': encode(me, { authorization: `Bearer ${serviceToken}` }),
     };
-    const client = await connection(port);
+    const client = await keepAliveConnection(port);
     for (let i = 0; i < warmUp; i++) for (const bytes of Object.values(kinds)) await client.send(bytes);
     control('--instr=on');
     const dumps: Record<string, string[]> = {};

@@ -42,48 +42,9 @@ export async function pairedDifference(
   pairs = 20_000,
   warmUpPairs = 3000,
 ): Promise<PairedResult> {
-  const encode = ({ path, body, headers }: PairedRequest) =>
-    Buffer.from(
-      `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${Object.entries(
-        headers,
-      )
-        .map(([name, value]) => `${name}: ${value}\r\n`)
-        .join('')}\r\n${body}`,
-      'latin1',
-    );
-  const baseBytes = encode(base);
-  const otherBytes = encode(other);
-  const socket = await new Promise<Socket>((resolve, reject) => {
-    const s = connect(port, '127.0.0.1', () => resolve(s));
-    s.once('error', reject);
-  });
-  socket.setNoDelay(true);
-  let answered: ((error?: Error) => void) | undefined;
-  let received: Buffer = Buffer.alloc(0);
-  socket.on('data', (chunk: Buffer) => {
-    received = received.length > 0 ? Buffer.concat([received, chunk]) : chunk;
-    const headEnd = received.indexOf('\r\n\r\n');
-    if (headEnd < 0) return;
-    const head = received.subarray(0, headEnd).toString('latin1');
-    const length = /\r\ncontent-length: *(\d+)/i.exec(head)?.[1];
-    const done = answered;
-    if (!head.startsWith('HTTP/1.1 200 ') || length === undefined) {
-      answered = undefined;
-      done?.(new Error(`not a 200 with a content-length: ${head.split('\r\n')[0]}`));
-      return;
-    }
-    const end = headEnd + 4 + Number(length);
-    if (received.length < end) return;
-    received = received.subarray(end);
-    answered = undefined;
-    done?.();
-  });
-  const send = (bytes: Buffer) =>
-    new Promise<number>((resolve, reject) => {
-      const start = process.hrtime.bigint();
-      answered = (error) => (error ? reject(error) : resolve(Number(process.hrtime.bigint() - start) / 1000));
-      socket.write(bytes);
-    });
+  const baseBytes = encodeRequest(port, base);
+  const otherBytes = encodeRequest(port, other);
+  const { send, close } = await keepAliveConnection(port);
   try {
     for (let i = 0; i < warmUpPairs; i++) {
       await send(baseBytes);
@@ -118,8 +79,62 @@ export async function pairedDifference(
       differenceMedianUs: round(median(difference)),
     };
   } finally {
-    socket.destroy();
+    close();
   }
+}
+
+/** A request's bytes on the wire, written in advance (latin1; `host` and `content-length` added). */
+export function encodeRequest(port: number, { path, body, headers }: PairedRequest): Buffer {
+  const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
+  return Buffer.from(
+    `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${lines.join('')}\r\n${body}`,
+    'latin1',
+  );
+}
+
+/**
+ * One keep-alive connection on a raw socket that sends a request when the last has been
+ * answered: `send` resolves with the answer's latency in microseconds, and rejects unless the
+ * answer is a 200 with a `content-length`.
+ */
+export async function keepAliveConnection(port: number): Promise<{
+  send: (bytes: Buffer) => Promise<number>;
+  close: () => void;
+}> {
+  const socket = await new Promise<Socket>((resolve, reject) => {
+    const s = connect(port, '127.0.0.1', () => resolve(s));
+    s.once('error', reject);
+  });
+  socket.setNoDelay(true);
+  let answered: ((error?: Error) => void) | undefined;
+  let received: Buffer = Buffer.alloc(0);
+  socket.on('data', (chunk: Buffer) => {
+    received = received.length > 0 ? Buffer.concat([received, chunk]) : chunk;
+    const headEnd = received.indexOf('\r\n\r\n');
+    if (headEnd < 0) return;
+    const head = received.subarray(0, headEnd).toString('latin1');
+    const length = /\r\ncontent-length: *(\d+)/i.exec(head)?.[1];
+    const done = answered;
+    if (!head.startsWith('HTTP/1.1 200 ') || length === undefined) {
+      answered = undefined;
+      done?.(new Error(`not a 200 with a content-length: ${head.split('\r\n')[0]}`));
+      return;
+    }
+    const end = headEnd + 4 + Number(length);
+    if (received.length < end) return;
+    received = received.subarray(end);
+    answered = undefined;
+    done?.();
+  });
+  return {
+    send: (bytes) =>
+      new Promise<number>((resolve, reject) => {
+        const start = process.hrtime.bigint();
+        answered = (error) => (error ? reject(error) : resolve(Number(process.hrtime.bigint() - start) / 1000));
+        socket.write(bytes);
+      }),
+    close: () => socket.destroy(),
+  };
 }
 
 function median(values: number[]): number {
