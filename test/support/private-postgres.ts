@@ -63,7 +63,7 @@ async function until(condition: () => Promise<boolean> | boolean, timeoutMs: num
   }
 }
 
-/** The pids of the cluster's processes: the postmaster (from postmaster.pid) and its children. */
+/** The postmaster's pid, from postmaster.pid (undefined when the cluster is not running). */
 function postmasterOf(dataDir: string): number | undefined {
   const file = join(dataDir, 'postmaster.pid');
   if (!existsSync(file)) return undefined;
@@ -83,9 +83,8 @@ function statOf(pid: number): { state: string; parent: number } | undefined {
 }
 
 /**
- * The children of a process, read from `/proc` (no `pgrep` to spawn: under load a spawn can
- * fail, and a failure read as "no children" once froze the postmaster alone, leaving its
- * backends serving).
+ * The children of a process, read from `/proc`: no `pgrep` to spawn, whose failure (a spawn can
+ * fail under load) used to read as "no children" and freeze the postmaster alone.
  */
 function childrenOf(parent: number): number[] {
   return readdirSync('/proc')
@@ -94,16 +93,17 @@ function childrenOf(parent: number): number[] {
     .filter((pid) => statOf(pid)?.parent === parent);
 }
 
+/** The pids of the cluster's processes: the postmaster and its children. */
 function pidsOf(dataDir: string): number[] {
   const postmaster = postmasterOf(dataDir);
   return postmaster ? [postmaster, ...childrenOf(postmaster)] : [];
 }
 
-/** Waits, without yielding, until `done` holds; throws `message` after `ms`. */
-function waitSync(done: () => boolean, ms: number, message: string): void {
+/** Waits, without yielding, until `done` holds; throws `message()` after `ms`. */
+function waitSync(done: () => boolean, ms: number, message: () => string): void {
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
   for (const end = Date.now() + ms; !done(); ) {
-    if (Date.now() > end) throw new Error(message);
+    if (Date.now() > end) throw new Error(message());
     Atomics.wait(sleeper, 0, 0, 5);
   }
 }
@@ -213,7 +213,7 @@ export async function startPrivateCluster(): Promise<PrivateCluster> {
       waitSync(
         () => frozen.every((pid) => [undefined, 'T', 'Z', 'X'].includes(statOf(pid)?.state)),
         5000,
-        `the cluster did not freeze: ${frozen.map((pid) => `${pid} ${statOf(pid)?.state}`).join(', ')}`,
+        () => `the cluster did not freeze: ${frozen.map((pid) => `${pid} ${statOf(pid)?.state}`).join(', ')}`,
       );
     },
     thaw() {
