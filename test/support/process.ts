@@ -84,6 +84,11 @@ export interface ServerCommand {
 const compiled = process.env.TEST_SERVER === 'dist';
 const sourceServer: ServerCommand = { args: compiled ? ['dist/src/main.js'] : ['--import', 'tsx', 'src/main.ts'] };
 
+/** The server as the tests run it (sources or build), with a module of node's preloaded first (`--import`). */
+export function serverWithPreload(module: string): ServerCommand {
+  return { args: ['--import', module, ...sourceServer.args] };
+}
+
 /** How a start ended: listening (with the port), or exited first (with the code). */
 type Outcome = { listening: number } | { exitCode: number | null };
 

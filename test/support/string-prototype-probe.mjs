@@ -1,0 +1,11 @@
+// Preloaded into a server process (`node --import`) by test/fast-prototypes.process.test.ts:
+// when the process exits, it writes to stderr whether String.prototype has fast properties
+// (V8's own answer, through a native function this file alone is allowed to call).
+import { writeSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+
+setFlagsFromString('--allow-natives-syntax');
+const hasFastProperties = new Function('object', 'return %HasFastProperties(object)');
+process.once('exit', () => {
+  writeSync(2, `\nString.prototype has fast properties: ${hasFastProperties(String.prototype)}\n`);
+});
