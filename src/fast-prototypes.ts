@@ -1,5 +1,6 @@
 /**
- * Gives `String.prototype` back the fast properties that loading ioredis takes from it.
+ * Gives `String.prototype` back the fast properties that loading ioredis takes from it (and
+ * keeps the other primitives' prototypes fast).
  *
  * ioredis 6 declares `class VerbatimString extends String`. Making String.prototype the
  * prototype of a class prototype puts it in V8's dictionary mode. Nothing ever turns it back:
@@ -18,8 +19,11 @@
  * `extends String` leaves it fast. Called once, at the start of `main.ts`, after every static
  * import has run; test/fast-prototypes.test.ts checks it in the server's own process.
  */
-export function keepStringPrototypeFast(): void {
-  makeFast(String.prototype);
+export function keepPrimitivePrototypesFast(): void {
+  // String's is the one seen slow; the others are looked up the same way, from primitives, so
+  // nothing would make them fast again either if a module ever did the same to them.
+  for (const prototype of [String.prototype, Number.prototype, Boolean.prototype, Symbol.prototype, BigInt.prototype])
+    makeFast(prototype);
 }
 
 function makeFast(object: object): void {

@@ -6,7 +6,7 @@ import { createDb } from './db/client.ts';
 import { storageFaultOf } from './db/errors.ts';
 import { applyMigrations } from './db/migrate.ts';
 import { transactionLimits } from './db/transaction.ts';
-import { keepStringPrototypeFast } from './fast-prototypes.ts';
+import { keepPrimitivePrototypesFast } from './fast-prototypes.ts';
 import { Metrics } from './http/metrics.ts';
 import { withRequestTimeout } from './http/request-timeout.ts';
 import { createLogger } from './logger.ts';
@@ -15,7 +15,7 @@ import { startTracing } from './telemetry.ts';
 import { ensureFirstAdministrator } from './users/bootstrap.ts';
 
 // After every static import (ioredis among them) has run: see the function.
-keepStringPrototypeFast();
+keepPrimitivePrototypesFast();
 
 function fail(message: string): never {
   process.stderr.write(`grc-api: ${message}\n`);
