@@ -24,7 +24,7 @@
  *                                 needs valgrind: apt-get install valgrind)
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Provider } from '../src/db/provider.ts';
@@ -219,9 +219,10 @@ async function benchProvider(provider: Provider, cwd?: string) {
   } finally {
     child.kill('SIGTERM');
     await exited;
+    if (process.env.BENCH_KEEP_DUMPS) copyFileSync(`/tmp/perf-${pid}.map`, join(dir, 'perf.map'));
     rmSync(`/tmp/perf-${pid}.map`, { force: true });
     await database.drop();
-    if (process.env.BENCH_KEEP_DUMPS) console.log(`callgrind's dumps kept in ${dir}`);
+    if (process.env.BENCH_KEEP_DUMPS) console.log(`callgrind's dumps and V8's perf map kept in ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
   }
 }
