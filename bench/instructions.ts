@@ -5,12 +5,12 @@
  * BENCH_WARMUP times on one keep-alive connection; then, for BENCH_ROUNDS rounds, each kind
  * BENCH_REQUESTS times in a row, its count zeroed before and dumped after. Only the main thread
  * is counted (JavaScript, the HTTP parser, the event loop; not V8's background compiler or
- * collector threads). The figures: instructions per request (median of the rounds) for
- * anonymous `{ version }`, `{ version }` with an unread header as long as the token's, with the
- * session token, and `{ me { userName roles } }` with a session and a service-account token;
- * how many more than anonymous `{ version }` in the same round, and their ratio (medians over
- * the rounds); and the functions `{ me }`'s extra instructions are spent in (JIT code named
- * from V8's perf map).
+ * collector threads). The figures: instructions per request (the fewest of the steady rounds:
+ * see below) for anonymous `{ version }`, `{ version }` with an unread header as long as the
+ * token's, with the session token, and `{ me { userName roles } }` with a session and a
+ * service-account token; how many more than anonymous `{ version }`, and their ratio; and the
+ * functions `{ me }`'s extra instructions are spent in (JIT code named from V8's perf map).
+ * BENCH_KEEP_DUMPS keeps callgrind's dumps and the perf map.
  *
  * With BENCH_BASELINE_DIR (an earlier checkout, built), its server is counted the same way
  * after this one's, and each figure is printed for both.
@@ -74,8 +74,6 @@ function perfMap(pid: number): (address: number) => string | undefined {
     });
   return (address) => entries.findLast((e) => e.start <= address && address < e.start + e.size)?.name;
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
 async function benchProvider(provider: Provider, cwd?: string) {
   const dir = mkdtempSync(join(tmpdir(), 'grc-bench-instructions-'));
@@ -182,40 +180,47 @@ async function benchProvider(provider: Provider, cwd?: string) {
     }
     client.close();
     const names = perfMap(pid);
-    // Each kind against { version } of the same round: the counts drift up over a run under
-    // valgrind (the collector's visits of V8's object cache grow; not so without valgrind, where
-    // scavenges take as long after 180,000 requests as at first), and neighbours share the drift.
+    // The counts only ever go up from what the code itself costs: under valgrind a run drifts
+    // up, two to three times over, after some rounds (V8's heuristics that go by the clock see a
+    // process fifty times slower; without valgrind, scavenges take as long after 180,000 requests
+    // as at first), and a round can catch a function deoptimised and not yet optimised again
+    // (a few per cent). So each kind's figure is its fewest instructions over the steady rounds,
+    // those where no kind counts more than 1.25 times its fewest of the run.
     const counts = Object.fromEntries(
       Object.entries(dumps).map(([name, files]) => [name, files.map((f) => totalOf(f) / requests)]),
     );
-    const base = counts['{ version }'] ?? [];
+    const fewest = (values: number[]) => Math.min(...values);
+    const steady = [...Array(rounds).keys()].filter((round) =>
+      Object.values(counts).every((perRequest) => (perRequest[round] ?? 0) <= 1.25 * fewest(perRequest)),
+    );
+    const inSteady = (perRequest: number[]) => steady.map((round) => perRequest[round] ?? Number.NaN);
+    const base = fewest(inSteady(counts['{ version }'] ?? []));
     const table = Object.fromEntries(
       Object.entries(counts).map(([name, perRequest]) => [
         name,
         {
-          'instructions per request': Math.round(median(perRequest)),
-          'more than { version } (same round)': Math.round(
-            median(perRequest.map((count, round) => count - (base[round] ?? Number.NaN))),
-          ),
-          '{ version } / this (same round)': +median(
-            perRequest.map((count, round) => (base[round] ?? Number.NaN) / count),
-          ).toFixed(3),
-          'rounds (thousands)': perRequest.map((count) => Math.round(count / 1000)).join(' / '),
+          'instructions per request (fewest)': Math.round(fewest(inSteady(perRequest))),
+          'more than { version }': Math.round(fewest(inSteady(perRequest)) - base),
+          '{ version } / this': +(base / fewest(inSteady(perRequest))).toFixed(3),
+          'rounds (thousands; * steady)': perRequest
+            .map((count, round) => `${Math.round(count / 1000)}${steady.includes(round) ? '*' : ''}`)
+            .join(' / '),
         },
       ]),
     );
-    // Where { me }'s extra instructions go: each function's count against { version }'s, in the
-    // round whose difference was the median.
-    const differences = (counts['{ me } session'] ?? []).map((count, round) => count - (base[round] ?? 0));
-    const round = Math.max(0, differences.indexOf(median(differences)));
-    const version = functionsOf(dumps['{ version }']?.[round] ?? '', names);
+    // Where { me }'s extra instructions go: each function's count in { me }'s fewest round
+    // against { version }'s fewest.
+    const roundOf = (perRequest: number[]) => perRequest.indexOf(fewest(inSteady(perRequest)));
+    const round = Math.max(0, roundOf(counts['{ me } session'] ?? []));
+    const versionRound = Math.max(0, roundOf(counts['{ version }'] ?? []));
+    const version = functionsOf(dumps['{ version }']?.[versionRound] ?? '', names);
     const session = functionsOf(dumps['{ me } session']?.[round] ?? '', names);
     const where = [...new Set([...version.keys(), ...session.keys()])]
       .map((name) => ({ name, more: ((session.get(name) ?? 0) - (version.get(name) ?? 0)) / requests }))
       .sort((a, b) => Math.abs(b.more) - Math.abs(a.more))
       .slice(0, 12)
       .map(({ name, more }) => ({ function: name.slice(0, 110), 'more per request': Math.round(more) }));
-    return { provider, table, where };
+    return { provider, table, where, steadyRounds: steady };
   } finally {
     child.kill('SIGTERM');
     await exited;
@@ -234,12 +239,10 @@ for (const provider of providers) {
   for (const [label, cwd] of [['this checkout', undefined], ...(baselineDir ? [['baseline', baselineDir]] : [])]) {
     const result = { ...(await benchProvider(provider, cwd)), server: label };
     console.log(
-      `\n== ${provider}, ${label}: instructions per request, main thread, median of ${rounds} rounds of ${requests} ==`,
+      `\n== ${provider}, ${label}: instructions per request, main thread, fewest of the steady rounds of ${rounds}, ${requests} requests each ==`,
     );
     console.table(result.table);
-    console.log(
-      `where { me } session's extra instructions go (against { version }, the round of the median difference)`,
-    );
+    console.log(`where { me } session's extra instructions go (its fewest round against { version }'s)`);
     console.table(result.where);
     results.push(result);
   }
