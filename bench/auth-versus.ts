@@ -15,15 +15,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { killAll, startServerProcess } from '../test/support/process.ts';
+import { killAll } from '../test/support/process.ts';
 import {
-  benchNodeEnv,
+  graphqlSlice,
   interleave,
   login,
   machine,
   productionServer,
   type SliceResult,
-  slice,
+  startBenchServer,
   stats,
 } from './lib/load.ts';
 
@@ -48,32 +48,12 @@ try {
   for (const [build, cwd] of Object.entries(builds)) {
     const dir = mkdtempSync(join(tmpdir(), 'grc-bench-versus-'));
     dirs.push(dir);
-    const running = await startServerProcess(
-      {
-        DATABASE_URL: `file:${join(dir, 'bench.db')}`,
-        JWT_KEY_FILE: join(dir, 'keys.json'),
-        LOG_LEVEL: 'warn',
-        RATE_LIMIT_PER_MINUTE: '0',
-        NODE_ENV: benchNodeEnv,
-        ...admin,
-      },
-      60_000,
-      false,
-      undefined,
-      { args: server.args, cwd },
-    );
+    const running = await startBenchServer(`file:${join(dir, 'bench.db')}`, dir, admin, { args: server.args, cwd });
     const token = await login(running.url, admin.ADMIN_USERNAME, admin.ADMIN_PASSWORD);
-    const graphql = (query: string, bearer?: string) => (seconds?: number) =>
-      slice(
-        {
-          name: `${build} ${query}`,
-          url: `${running.url}/graphql`,
-          headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
-          body: JSON.stringify({ query }),
-        },
-        running.child.pid ?? 0,
-        seconds ?? sliceSeconds,
-      );
+    const graphql = (query: string, bearer?: string) => {
+      const run = graphqlSlice(running, `${build} ${query}`, query, bearer);
+      return (seconds?: number) => run(seconds ?? sliceSeconds);
+    };
     contenders[`${build} anonymous`] = graphql('{ version }');
     contenders[`${build} me`] = graphql('{ me { userName roles } }', token);
   }
@@ -81,30 +61,12 @@ try {
   const of = (name: string) => series[name] ?? [];
   const byRound = (a: string, b: string, value: (s: SliceResult) => number) =>
     of(a).map((s, i) => value(s) / value(of(b)[i] ?? s));
-  console.log('req/s');
-  console.table(
-    Object.fromEntries(
-      Object.entries(series).map(([n, s]) => [
-        n,
-        stats(
-          s.map((x) => x.requestsPerSecond),
-          0,
-        ),
-      ]),
-    ),
-  );
-  console.log('CPU ms/request');
-  console.table(
-    Object.fromEntries(
-      Object.entries(series).map(([n, s]) => [
-        n,
-        stats(
-          s.map((x) => x.cpuMsPerRequest),
-          4,
-        ),
-      ]),
-    ),
-  );
+  const each = (title: string, value: (s: SliceResult) => number, digits: number) => {
+    console.log(title);
+    console.table(Object.fromEntries(Object.entries(series).map(([n, s]) => [n, stats(s.map(value), digits)])));
+  };
+  each('req/s', (s) => s.requestsPerSecond, 0);
+  each('CPU ms/request', (s) => s.cpuMsPerRequest, 4);
   console.log('ratios, round by round');
   console.table({
     'current: { me } / anonymous (req/s)': stats(

@@ -21,16 +21,15 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Provider } from '../src/db/provider.ts';
-import { startServerProcess } from '../test/support/process.ts';
 import {
   benchNodeEnv,
   benchProviders,
+  graphqlSlice,
   interleave,
   login,
   machine,
   postgresAdmin,
-  productionServer,
-  slice,
+  startBenchServer,
   stats,
   temporaryPostgresDatabase,
 } from './lib/load.ts';
@@ -56,20 +55,7 @@ async function benchProvider(provider: Provider) {
     provider === 'sqlite'
       ? { url: `file:${join(dir, 'bench.db')}`, drop: async () => {} }
       : await temporaryPostgresDatabase(postgresAdmin, 'grc_bench_auth');
-  const server = await startServerProcess(
-    {
-      DATABASE_URL: database.url,
-      JWT_KEY_FILE: join(dir, 'keys.json'),
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_PER_MINUTE: '0',
-      NODE_ENV: benchNodeEnv,
-      ...admin,
-    },
-    60_000,
-    false,
-    undefined,
-    productionServer(),
-  );
+  const server = await startBenchServer(database.url, dir, admin);
   try {
     const userToken = await login(server.url, admin.ADMIN_USERNAME, admin.ADMIN_PASSWORD);
     const tokenHeaderLength = `Bearer ${userToken}`.length;
@@ -81,18 +67,7 @@ async function benchProvider(provider: Provider) {
       }),
     });
     const serviceToken = (await created.json()).data.createServiceAccount.token as string;
-    const pid = server.child.pid ?? 0;
-    const graphql = (name: string, query: string, token?: string) => (seconds?: number) =>
-      slice(
-        {
-          name,
-          url: `${server.url}/graphql`,
-          headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-          body: JSON.stringify({ query }),
-        },
-        pid,
-        seconds,
-      );
+    const graphql = (name: string, query: string, token?: string) => graphqlSlice(server, name, query, token);
     const series = await interleave(
       {
         anonymous: graphql('{ version }', '{ version }'),

@@ -5,11 +5,12 @@
  * BENCH_WARMUP times on one keep-alive connection, mixed, and then BENCH_REQUESTS times in a
  * row; then, for BENCH_ROUNDS rounds, each kind BENCH_REQUESTS times in a row, its count zeroed
  * before and dumped after. Only the main thread is counted (JavaScript, the HTTP parser, the
- * event loop; not V8's background compiler or collector threads). The figures: instructions per request (the fewest of the rounds: see
- * below) for anonymous `{ version }`, `{ version }` with an unread header as long as the
- * token's, with the session token, and `{ me { userName roles } }` with a session and a
- * service-account token; how many more than anonymous `{ version }`, and their ratio; and the
- * functions `{ me }`'s extra instructions are spent in (JIT code named from V8's perf map).
+ * event loop; not V8's background compiler or collector threads). The figures: instructions per
+ * request (the fewest of the rounds: see below) for anonymous `{ version }`, `{ version }` with
+ * an unread header as long as the token's, with the session token, and `{ me { userName roles } }`
+ * with a session and a service-account token; how many more than anonymous `{ version }`, and
+ * their ratio; and the functions `{ me }`'s extra instructions are spent in (JIT code named from
+ * V8's perf map).
  * BENCH_KEEP_DUMPS keeps callgrind's dumps and the perf map.
  *
  * With BENCH_BASELINE_DIR (an earlier checkout, built), its server is counted the same way
@@ -195,17 +196,20 @@ async function benchProvider(provider: Provider, cwd?: string) {
     const fewest = (values: number[]) => Math.min(...values);
     const base = fewest(counts['{ version }'] ?? []);
     const table = Object.fromEntries(
-      Object.entries(counts).map(([name, perRequest]) => [
-        name,
-        {
-          'instructions per request (fewest)': Math.round(fewest(perRequest)),
-          'more than { version }': Math.round(fewest(perRequest) - base),
-          '{ version } / this': +(base / fewest(perRequest)).toFixed(3),
-          'rounds (thousands; * fewest)': perRequest
-            .map((count) => `${Math.round(count / 1000)}${count === fewest(perRequest) ? '*' : ''}`)
-            .join(' / '),
-        },
-      ]),
+      Object.entries(counts).map(([name, perRequest]) => {
+        const least = fewest(perRequest);
+        return [
+          name,
+          {
+            'instructions per request (fewest)': Math.round(least),
+            'more than { version }': Math.round(least - base),
+            '{ version } / this': +(base / least).toFixed(3),
+            'rounds (thousands; * fewest)': perRequest
+              .map((count) => `${Math.round(count / 1000)}${count === least ? '*' : ''}`)
+              .join(' / '),
+          },
+        ];
+      }),
     );
     // Where { me }'s extra instructions go: each function's count in { me }'s fewest round
     // against { version }'s fewest.

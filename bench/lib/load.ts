@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import type { Provider } from '../../src/db/provider.ts';
+import { type ServerCommand, type ServerProcess, startServerProcess } from '../../test/support/process.ts';
 
 export interface LoadResult {
   name: string;
@@ -213,4 +215,46 @@ export function productionServer(): { args: string[] } | undefined {
   const command = /\bnode\s+(.+)$/.exec(start)?.[1]?.trim().split(/\s+/);
   if (!command) throw new Error(`package.json's start script runs no node: ${start}`);
   return { args: command };
+}
+
+/**
+ * A server for slices of load on `databaseUrl`: `command` (by default the build, as `npm start`
+ * runs it), BENCH_NODE_ENV, LOG_LEVEL=warn, no rate limit, its key file in `dir`; `env` adds the
+ * rest (the first administrator).
+ */
+export function startBenchServer(
+  databaseUrl: string,
+  dir: string,
+  env: Record<string, string>,
+  command: ServerCommand | undefined = productionServer(),
+): Promise<ServerProcess> {
+  return startServerProcess(
+    {
+      DATABASE_URL: databaseUrl,
+      JWT_KEY_FILE: join(dir, 'keys.json'),
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_MINUTE: '0',
+      NODE_ENV: benchNodeEnv,
+      ...env,
+    },
+    60_000,
+    false,
+    undefined,
+    command,
+  );
+}
+
+/** A slice of one GraphQL query against `server`, anonymous or with a bearer token. */
+export function graphqlSlice(server: ServerProcess, name: string, query: string, token?: string) {
+  return (seconds?: number) =>
+    slice(
+      {
+        name,
+        url: `${server.url}/graphql`,
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ query }),
+      },
+      server.child.pid ?? 0,
+      seconds,
+    );
 }
