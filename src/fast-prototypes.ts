@@ -17,7 +17,7 @@
  * prototype of a constructor, build an instance, and load a property through it, so that V8
  * marks the object as a prototype that should be fast and migrates it. Once marked, a later
  * `extends String` leaves it fast. Called once, at the start of `main.ts`, after every static
- * import has run; test/fast-prototypes.test.ts checks it in the server's own process.
+ * import has run; test/fast-prototypes.process.test.ts checks it in the server's own process.
  */
 export function keepPrimitivePrototypesFast(): void {
   // String's is the one seen slow; the others are looked up the same way, from primitives, so

@@ -1,6 +1,6 @@
 // Preloaded into a server process (`node --import`) by test/fast-prototypes.process.test.ts:
-// when the process exits, it writes to stderr whether each primitive's prototype has fast properties
-// (V8's own answer, through a native function this file alone is allowed to call).
+// when the process exits, it writes to stderr whether each primitive's prototype has fast
+// properties (V8's own answer, through a native function this file alone is allowed to call).
 import { writeSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 
