@@ -6,6 +6,7 @@ import { createDb } from './db/client.ts';
 import { storageFaultOf } from './db/errors.ts';
 import { applyMigrations } from './db/migrate.ts';
 import { transactionLimits } from './db/transaction.ts';
+import { keepFakePromiseShapes } from './fake-promise-shapes.ts';
 import { keepPrimitivePrototypesFast } from './fast-prototypes.ts';
 import { Metrics } from './http/metrics.ts';
 import { withRequestTimeout } from './http/request-timeout.ts';
@@ -14,8 +15,9 @@ import { createServer } from './server.ts';
 import { startTracing } from './telemetry.ts';
 import { ensureFirstAdministrator } from './users/bootstrap.ts';
 
-// After every static import (ioredis among them) has run: see the function.
+// After every static import (ioredis among them) has run: see the functions.
 keepPrimitivePrototypesFast();
+keepFakePromiseShapes();
 
 function fail(message: string): never {
   process.stderr.write(`grc-api: ${message}\n`);
