@@ -197,11 +197,12 @@ async function benchProvider(provider: Provider, cwd?: string) {
     }
     client.close();
     const names = perfMap(pid);
-    // The counts only ever go up from what the code itself costs: under valgrind a run drifts
-    // up, two to three times over, after some rounds (V8's heuristics that go by the clock see a
-    // process fifty times slower; without valgrind, scavenges take as long after 180,000 requests
-    // as at first), and a round can catch functions deoptimised and not yet optimised again
-    // (seen: 9,000 more for a whole round of one kind). So each kind's figure is its fewest
+    // The counts only ever go up from what the code itself costs: V8's memory reducer makes a
+    // full collection 100 s into the run (its watchdog, by the clock, which valgrind's slowness
+    // reaches after some rounds), and the functions it throws away run unoptimised until they are
+    // optimised again (before src/fake-promise-shapes.ts, the rounds after it cost two to three
+    // times as much for good); and a round can catch functions deoptimised and not yet optimised
+    // again (seen: 9,000 more for a whole round of one kind). So each kind's figure is its fewest
     // instructions over the rounds.
     const counts = Object.fromEntries(
       Object.entries(dumps).map(([name, files]) => [name, files.map((f) => totalOf(f) / requests)]),
