@@ -228,8 +228,16 @@ async function benchProvider(provider: Provider, cwd?: string) {
     // Where { me }'s extra instructions go, step by step: each function's count in a kind's
     // fewest round against the one before it in `steps` (its fewest round too).
     const roundOf = (perRequest: number[]) => Math.max(0, perRequest.indexOf(fewest(perRequest)));
-    const functionsOfKind = (kind: keyof typeof kinds) =>
-      functionsOf(dumps[kind]?.[roundOf(counts[kind] ?? [])] ?? '', names);
+    // Each kind's dump annotated once: the middle kinds are the end of one step and the start of the next.
+    const annotated = new Map<keyof typeof kinds, Map<string, number>>();
+    const functionsOfKind = (kind: keyof typeof kinds) => {
+      let functions = annotated.get(kind);
+      if (!functions) {
+        functions = functionsOf(dumps[kind]?.[roundOf(counts[kind] ?? [])] ?? '', names);
+        annotated.set(kind, functions);
+      }
+      return functions;
+    };
     const where = steps.map(({ step, from, to }) => {
       const before = functionsOfKind(from);
       const after = functionsOfKind(to);
